@@ -1,0 +1,157 @@
+package io.gitfaas.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every setting of every service, read once from the environment in {@code main} and validated.
+ * Business code receives these values and never reads the environment itself.
+ */
+public record Settings(
+    NatsSettings nats,
+    TaskLimits limits,
+    GitSettings git,
+    FrontendSettings frontend,
+    WorkerSettings worker,
+    ObserverSettings observer) {
+
+  /** Which service is starting: decides which settings are required. */
+  public enum Service {
+    FRONTEND,
+    WORKER,
+    OBSERVER,
+    INJECTOR
+  }
+
+  public enum ScalerKind {
+    PROCESS,
+    DOCKER,
+    KUBERNETES
+  }
+
+  public record NatsSettings(String url, String user, String password, int replicas) {}
+
+  public record TaskLimits(
+      int maxActivePerUser,
+      Duration ttl,
+      Duration runTimeout,
+      Duration buildTimeout,
+      long memoryLimit,
+      int maxProcesses,
+      long maxOutputBytes,
+      long resultMaxBytes,
+      int maxAttempts) {}
+
+  public record GitSettings(
+      Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
+
+  public record FrontendSettings(
+      String host,
+      int port,
+      String oidcIssuerUrl,
+      String oidcClientId,
+      String oidcEmailClaim,
+      Set<String> adminEmails) {}
+
+  public record WorkerSettings(int concurrency, Path workDir, Path cacheDir, Path goRoot) {}
+
+  public record ObserverSettings(
+      Duration interval,
+      int congestionThreshold,
+      int minWorkers,
+      int maxWorkers,
+      ScalerKind scaler,
+      long injectMaxBytes) {}
+
+  public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
+  public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
+  public static final Duration DEFAULT_BUILD_TIMEOUT = Duration.ofSeconds(120);
+  public static final int DEFAULT_MAX_ACTIVE_TASKS = 80;
+
+  private static final long K = 1L << 10;
+  private static final long M = 1L << 20;
+  private static final long G = 1L << 30;
+
+  public static Settings fromEnv(Map<String, String> environment, Service service) {
+    Env env = new Env(environment);
+    var nats =
+        new NatsSettings(
+            env.string("NATS_URL", "nats://127.0.0.1:4222"),
+            env.string("NATS_USER", null),
+            env.string("NATS_PASSWORD", null),
+            env.integer("NATS_REPLICAS", 1, 1, 5));
+    env.require(
+        (nats.user() == null) == (nats.password() == null),
+        "NATS_USER",
+        "NATS_USER and NATS_PASSWORD must be set together");
+    var limits =
+        new TaskLimits(
+            env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000),
+            env.duration("TASK_TTL", DEFAULT_TASK_TTL, Duration.ofMinutes(1), Duration.ofDays(7)),
+            env.duration(
+                "TASK_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, Duration.ofMillis(100), Duration.ofHours(1)),
+            env.duration(
+                "TASK_BUILD_TIMEOUT",
+                DEFAULT_BUILD_TIMEOUT,
+                Duration.ofSeconds(1),
+                Duration.ofHours(1)),
+            env.size("TASK_MEMORY_LIMIT", 512 * M, 16 * M, 64 * G),
+            env.integer("TASK_MAX_PROCESSES", 128, 1, 100_000),
+            env.size("TASK_MAX_OUTPUT_BYTES", M, K, G),
+            env.size("RESULT_MAX_BYTES", 16 * M, 64 * K, 4 * G),
+            env.integer("TASK_MAX_ATTEMPTS", 3, 1, 100));
+    var git =
+        new GitSettings(
+            env.list("GIT_ALLOWED_HOSTS"),
+            env.bool("GIT_ALLOW_HTTP", false),
+            env.bool("GIT_ALLOW_PRIVATE_HOSTS", false),
+            env.size("GIT_MAX_REPO_BYTES", 100 * M, M, 16 * G));
+    var frontend =
+        new FrontendSettings(
+            env.string("FRONTEND_HOST", "127.0.0.1"),
+            env.integer("FRONTEND_PORT", 8080, 0, 65535),
+            stripTrailingSlash(env.string("OIDC_ISSUER_URL", null)),
+            env.string("OIDC_CLIENT_ID", null),
+            env.string("OIDC_EMAIL_CLAIM", "email"),
+            env.list("ADMIN_EMAILS"));
+    if (service == Service.FRONTEND) {
+      env.require(frontend.oidcIssuerUrl() != null, "OIDC_ISSUER_URL", "required by the frontend");
+      env.require(frontend.oidcClientId() != null, "OIDC_CLIENT_ID", "required by the frontend");
+    }
+    String tmp = System.getProperty("java.io.tmpdir");
+    var worker =
+        new WorkerSettings(
+            env.integer("WORKER_CONCURRENCY", 1, 1, 64),
+            Path.of(env.string("WORKER_WORK_DIR", tmp + "/gitfaas-work")),
+            Path.of(env.string("WORKER_CACHE_DIR", tmp + "/gitfaas-cache")),
+            optionalPath(env.string("GOROOT", null)));
+    var observer =
+        new ObserverSettings(
+            env.duration(
+                "OBSERVER_INTERVAL",
+                Duration.ofSeconds(5),
+                Duration.ofMillis(100),
+                Duration.ofMinutes(10)),
+            env.integer("CONGESTION_THRESHOLD", 10, 0, 1_000_000),
+            env.integer("MIN_WORKERS", 3, 0, 1000),
+            env.integer("MAX_WORKERS", 10, 1, 1000),
+            env.choice("SCALER", ScalerKind.class, ScalerKind.PROCESS),
+            env.size("INJECT_MAX_BYTES", 64 * M, K, 4 * G));
+    env.require(
+        observer.minWorkers() <= observer.maxWorkers(),
+        "MIN_WORKERS",
+        "must not exceed MAX_WORKERS");
+    env.check();
+    return new Settings(nats, limits, git, frontend, worker, observer);
+  }
+
+  private static Path optionalPath(String path) {
+    return path == null ? null : Path.of(path);
+  }
+
+  private static String stripTrailingSlash(String url) {
+    return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+}

@@ -1,0 +1,134 @@
+package io.gitfaas.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.ObjectStore;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.ObjectStoreConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every stream, consumer, KV bucket and object store of the system, declared in one place and
+ * created idempotently: every service calls {@link #ensure()} at start-up.
+ */
+public final class NatsResources {
+  public static final String TASK_STREAM = "TASKS";
+  public static final String TASK_SUBJECT = "tasks.run";
+  public static final String WORKER_CONSUMER = "workers";
+  public static final String RESULTS_STORE = "results";
+  public static final String ADMISSION_BUCKET = "admission";
+  public static final String USER_BUCKET_PREFIX = "tasks-";
+
+  /** How long a worker may hold a task without extending its lease. */
+  public static final Duration ACK_WAIT = Duration.ofSeconds(30);
+
+  private final Connection connection;
+  private final Duration taskTtl;
+  private final int replicas;
+  private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
+
+  public NatsResources(Connection connection, Duration taskTtl, int replicas) {
+    this.connection = connection;
+    this.taskTtl = taskTtl;
+    this.replicas = replicas;
+  }
+
+  public void ensure() throws IOException, JetStreamApiException {
+    JetStreamManagement jsm = connection.jetStreamManagement();
+    StreamConfiguration stream =
+        StreamConfiguration.builder()
+            .name(TASK_STREAM)
+            .subjects(TASK_SUBJECT)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxAge(taskTtl)
+            // createTask publishes with the task id as message id: a retried publish is one task.
+            .duplicateWindow(Duration.ofMinutes(2))
+            .build();
+    try {
+      jsm.getStreamInfo(TASK_STREAM);
+      jsm.updateStream(stream);
+    } catch (JetStreamApiException e) {
+      if (e.getErrorCode() != 404) {
+        throw e;
+      }
+      jsm.addStream(stream);
+    }
+    jsm.addOrUpdateConsumer(
+        TASK_STREAM,
+        ConsumerConfiguration.builder()
+            .durable(WORKER_CONSUMER)
+            .ackPolicy(AckPolicy.Explicit)
+            .deliverPolicy(DeliverPolicy.All)
+            .ackWait(ACK_WAIT)
+            // Unlimited: the worker counts deliveries itself and records the failure, so a task
+            // never silently stays EXECUTING after its last attempt.
+            .maxDeliver(-1)
+            .maxAckPending(10_000)
+            .build());
+    ensureBucket(ADMISSION_BUCKET);
+    connection
+        .objectStoreManagement()
+        .create(
+            ObjectStoreConfiguration.builder(RESULTS_STORE)
+                .storageType(StorageType.File)
+                .replicas(replicas)
+                .ttl(taskTtl)
+                .build());
+  }
+
+  /** The user's task bucket, created on first use. */
+  public KeyValue userBucket(String userKey) throws IOException, JetStreamApiException {
+    String bucket = USER_BUCKET_PREFIX + userKey;
+    if (knownUserBuckets.add(bucket)) {
+      try {
+        ensureBucket(bucket);
+      } catch (IOException | JetStreamApiException | RuntimeException e) {
+        knownUserBuckets.remove(bucket);
+        throw e;
+      }
+    }
+    return connection.keyValue(bucket);
+  }
+
+  public KeyValue admission() throws IOException {
+    return connection.keyValue(ADMISSION_BUCKET);
+  }
+
+  public ObjectStore results() throws IOException {
+    return connection.objectStore(RESULTS_STORE);
+  }
+
+  private void ensureBucket(String bucket) throws IOException, JetStreamApiException {
+    KeyValueManagement kvm = connection.keyValueManagement();
+    KeyValueConfiguration config =
+        KeyValueConfiguration.builder()
+            .name(bucket)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxHistoryPerKey(1)
+            .ttl(taskTtl)
+            .build();
+    try {
+      kvm.getStatus(bucket);
+    } catch (JetStreamApiException e) {
+      if (e.getErrorCode() != 404) {
+        throw e;
+      }
+      kvm.create(config);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.gitfaas.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.gitfaas.json.Json;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.task.UserKey;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The per-user set of active task ids (with when each was admitted), one KV entry per user changed only by compare-and-set, so
+ * the active-task limit holds exactly across any number of frontends. Workers remove a task when
+ * it ends; ids whose task ended without that (or expired) are pruned when the set looks full.
+ */
+public final class Admission {
+  private static final TypeReference<LinkedHashMap<UUID, Instant>> ID_MAP =
+      new TypeReference<>() {};
+
+  /**
+   * An admitted id whose record cannot be found is pruned only after this long: its submission
+   * may still be on its way to creating the record.
+   */
+  static final Duration ABSENT_GRACE = Duration.ofMinutes(1);
+
+  /** What the task store says of an admitted task. */
+  public enum Found {
+    ACTIVE,
+    ENDED,
+    ABSENT
+  }
+
+  private final NatsResources resources;
+  // Serializes one frontend's admissions per user, so the compare-and-set rarely loses.
+  private final ConcurrentHashMap<String, Object> userLocks = new ConcurrentHashMap<>();
+
+  public Admission(NatsResources resources) {
+    this.resources = resources;
+  }
+
+  /**
+   * Adds the task to the user's active set if it holds fewer than {@code limit} tasks.
+   *
+   * @param lookup tells what became of a listed task; used to prune when the set looks full
+   * @return whether the task was admitted
+   */
+  public boolean admit(
+      String owner, UUID taskId, int limit, Function<UUID, Found> lookup, Instant now) {
+    String key = UserKey.of(owner);
+    synchronized (userLocks.computeIfAbsent(key, k -> new Object())) {
+      boolean pruned = false;
+      while (true) {
+        Versioned<Map<UUID, Instant>> current = read(key);
+        Map<UUID, Instant> ids = new LinkedHashMap<>(current.value());
+        if (ids.size() >= limit && !pruned) {
+          ids.entrySet()
+              .removeIf(
+                  e -> {
+                    Found found = lookup.apply(e.getKey());
+                    return found == Found.ENDED
+                        || (found == Found.ABSENT
+                            && e.getValue().plus(ABSENT_GRACE).isBefore(now));
+                  });
+          pruned = true;
+        }
+        if (ids.size() >= limit) {
+          return false;
+        }
+        ids.put(taskId, now);
+        try {
+          write(key, current.revision(), ids);
+          return true;
+        } catch (StaleRevisionException e) {
+          pruned = false; // another frontend changed the set: start over with fresh figures
+        }
+      }
+    }
+  }
+
+  /** Removes the task from the user's active set; removing an absent id is fine. */
+  public void release(String owner, UUID taskId) {
+    String key = UserKey.of(owner);
+    while (true) {
+      Versioned<Map<UUID, Instant>> current = read(key);
+      if (!current.value().containsKey(taskId)) {
+        return;
+      }
+      Map<UUID, Instant> ids = new LinkedHashMap<>(current.value());
+      ids.remove(taskId);
+      try {
+        write(key, current.revision(), ids);
+        return;
+      } catch (StaleRevisionException e) {
+        // retry with the newer set
+      }
+    }
+  }
+
+  public Set<UUID> active(String owner) {
+    return read(UserKey.of(owner)).value().keySet();
+  }
+
+  private Versioned<Map<UUID, Instant>> read(String key) {
+    try {
+      KeyValueEntry entry = kv().get(key);
+      if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
+        return new Versioned<>(Map.of(), entry == null ? 0 : entry.getRevision());
+      }
+      Map<UUID, Instant> ids = Json.MAPPER.readValue(entry.getValue(), ID_MAP);
+      return new Versioned<>(ids, entry.getRevision());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read active tasks", e);
+    }
+  }
+
+  private void write(String key, long revision, Map<UUID, Instant> ids) throws StaleRevisionException {
+    try {
+      byte[] value = Json.write(ids);
+      if (revision == 0) {
+        kv().create(key, value);
+      } else {
+        kv().update(key, value, revision);
+      }
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == TaskStore.WRONG_LAST_SEQUENCE) {
+        throw new StaleRevisionException("active tasks changed concurrently");
+      }
+      throw new StoreException("could not write active tasks", e);
+    } catch (IOException e) {
+      throw new StoreException("could not write active tasks", e);
+    }
+  }
+
+  private KeyValue kv() throws IOException {
+    return resources.admission();
+  }
+}

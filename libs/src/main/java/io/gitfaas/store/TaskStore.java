@@ -1,0 +1,112 @@
+package io.gitfaas.store;
+
+import io.gitfaas.json.Json;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.UserKey;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Task records in per-user KV buckets. Every write after the first is compare-and-set. */
+public final class TaskStore {
+  /** JetStream's "wrong last sequence": the compare-and-set lost. */
+  static final int WRONG_LAST_SEQUENCE = 10071;
+
+  private final NatsResources resources;
+
+  public TaskStore(NatsResources resources) {
+    this.resources = resources;
+  }
+
+  public Versioned<TaskRecord> create(String owner, TaskRecord record) {
+    try {
+      long revision = bucket(owner).create(record.taskId().toString(), Json.write(record));
+      return new Versioned<>(record, revision);
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not store task " + record.taskId(), e);
+    }
+  }
+
+  public Optional<Versioned<TaskRecord>> get(String owner, UUID taskId) {
+    try {
+      KeyValueEntry entry = bucket(owner).get(taskId.toString());
+      if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new Versioned<>(Json.read(entry.getValue(), TaskRecord.class), entry.getRevision()));
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read task " + taskId, e);
+    }
+  }
+
+  /**
+   * The one way a status changes: writes {@code next} only if the entry is still at {@code
+   * current}'s revision and the status rule allows the move.
+   */
+  public Versioned<TaskRecord> update(
+      String owner, Versioned<TaskRecord> current, TaskRecord next)
+      throws StaleRevisionException {
+    if (!current.value().taskId().equals(next.taskId())) {
+      throw new IllegalArgumentException("task ids differ");
+    }
+    if (current.value().status() != next.status()
+        && !current.value().status().canMoveTo(next.status())) {
+      throw new IllegalStateException(
+          "task " + next.taskId() + ": " + current.value().status() + " -> " + next.status());
+    }
+    try {
+      long revision =
+          bucket(owner).update(next.taskId().toString(), Json.write(next), current.revision());
+      return new Versioned<>(next, revision);
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+        throw new StaleRevisionException("task " + next.taskId() + " changed concurrently");
+      }
+      throw new StoreException("could not update task " + next.taskId(), e);
+    } catch (IOException e) {
+      throw new StoreException("could not update task " + next.taskId(), e);
+    }
+  }
+
+  public void delete(String owner, UUID taskId) {
+    try {
+      bucket(owner).delete(taskId.toString());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not delete task " + taskId, e);
+    }
+  }
+
+  /** The user's tasks, newest first. */
+  public List<TaskRecord> list(String owner) {
+    try {
+      KeyValue kv = bucket(owner);
+      List<TaskRecord> out = new ArrayList<>();
+      for (String key : kv.keys()) {
+        KeyValueEntry entry = kv.get(key);
+        if (entry != null && entry.getOperation() == KeyValueOperation.PUT) {
+          out.add(Json.read(entry.getValue(), TaskRecord.class));
+        }
+      }
+      out.sort(Comparator.comparing(TaskRecord::createdAt).reversed());
+      return out;
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not list tasks", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while listing tasks", e);
+    }
+  }
+
+  private KeyValue bucket(String owner) throws IOException, JetStreamApiException {
+    return resources.userBucket(UserKey.of(owner));
+  }
+}

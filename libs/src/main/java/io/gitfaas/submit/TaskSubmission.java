@@ -1,0 +1,84 @@
+package io.gitfaas.submit;
+
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.Admission.Found;
+import io.gitfaas.store.StoreException;
+import io.gitfaas.store.TaskQueue;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.TaskRequest;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepting a task: admit it under the user's active-task limit, record it as PENDING, then
+ * enqueue it. The record exists before the message, so a worker always finds it; if enqueueing
+ * fails the record and the admission are undone.
+ */
+public final class TaskSubmission {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskSubmission.class);
+
+  private final Admission admission;
+  private final TaskStore tasks;
+  private final TaskQueue queue;
+  private final int maxActivePerUser;
+
+  public TaskSubmission(Admission admission, TaskStore tasks, TaskQueue queue, int maxActive) {
+    this.admission = admission;
+    this.tasks = tasks;
+    this.queue = queue;
+    this.maxActivePerUser = maxActive;
+  }
+
+  /** Thrown when the user already has the maximum number of active tasks. */
+  public static final class LimitReachedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public LimitReachedException(int limit) {
+      super("you already have " + limit + " active tasks; wait until some finish");
+    }
+  }
+
+  public TaskRecord submit(TaskRequest request) throws LimitReachedException {
+    UUID id = request.taskId();
+    String owner = request.owner();
+    boolean admitted =
+        admission.admit(
+            owner,
+            id,
+            maxActivePerUser,
+            other ->
+                tasks
+                    .get(owner, other)
+                    .map(v -> v.value().isTerminal() ? Found.ENDED : Found.ACTIVE)
+                    .orElse(Found.ABSENT),
+            request.createdAt());
+    if (!admitted) {
+      throw new LimitReachedException(maxActivePerUser);
+    }
+    TaskRecord record = TaskRecord.pending(request);
+    try {
+      tasks.create(owner, record);
+    } catch (StoreException e) {
+      admission.release(owner, id);
+      throw e;
+    }
+    try {
+      queue.publish(request);
+    } catch (StoreException e) {
+      LOG.error("task {} could not be enqueued; undoing it", id, e);
+      try {
+        tasks.delete(owner, id);
+      } finally {
+        admission.release(owner, id);
+      }
+      throw e;
+    }
+    return record;
+  }
+
+  public int maxActivePerUser() {
+    return maxActivePerUser;
+  }
+}

@@ -1,0 +1,19 @@
+package io.gitfaas.task;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/** The work-queue message: everything a worker needs to run a task. */
+public record TaskRequest(
+    UUID taskId, String owner, String url, String ref, List<String> parameters, Instant createdAt) {
+
+  public TaskRequest {
+    Objects.requireNonNull(taskId, "taskId");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(createdAt, "createdAt");
+    parameters = parameters == null ? List.of() : List.copyOf(parameters);
+  }
+}

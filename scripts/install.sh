@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need, only where it is missing.
+# Idempotent: a second run only checks versions.
+set -euo pipefail
+
+NATS_SERVER_VERSION=v2.15.2
+OAUTH2_PROXY_VERSION=v7.15.6
+TOOLS_DIR="${GITFAAS_TOOLS_DIR:-$HOME/.cache/gitfaas/bin}"
+mkdir -p "$TOOLS_DIR"
+
+log() { printf '[install] %s\n' "$*" >&2; }
+
+need_apt=()
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+command -v git >/dev/null || need_apt+=(git)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v go >/dev/null || need_apt+=(golang-go)
+command -v mvn >/dev/null || need_apt+=(maven)
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+go_tool() { # name module version
+  local name=$1 module=$2 version=$3 stamp="$TOOLS_DIR/.$1.version"
+  if [ -x "$TOOLS_DIR/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    return
+  fi
+  log "go install $module@$version"
+  GOBIN="$TOOLS_DIR" GOFLAGS=-mod=mod go install "$module@$version"
+  echo "$version" >"$stamp"
+}
+go_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_SERVER_VERSION"
+go_tool oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_PROXY_VERSION"
+
+echo "$TOOLS_DIR"

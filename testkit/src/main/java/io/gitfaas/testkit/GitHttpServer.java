@@ -1,0 +1,172 @@
+package io.gitfaas.testkit;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/**
+ * A real smart-HTTP Git server on loopback: git's own {@code git http-backend} run as CGI behind
+ * the JDK's HTTP server, serving bare repositories that tests create from file maps.
+ */
+public final class GitHttpServer implements AutoCloseable {
+  private final Path root;
+  private final HttpServer server;
+  private final Map<String, String> redirects = new ConcurrentHashMap<>();
+
+  public GitHttpServer() {
+    try {
+      root = Files.createTempDirectory("gitfaas-git-");
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** Creates a bare repository {@code name.git} holding one commit of the files; returns its URL. */
+  public String createRepo(String name, Map<String, String> files) {
+    return createRepo(name, files, List.of());
+  }
+
+  /** As above; {@code executables} are paths to mark executable. */
+  public String createRepo(String name, Map<String, String> files, List<String> executables) {
+    try {
+      Path bare = root.resolve(name + ".git");
+      Path work = Files.createTempDirectory("gitfaas-src-");
+      for (var file : files.entrySet()) {
+        Path path = work.resolve(file.getKey());
+        Files.createDirectories(path.getParent());
+        Files.writeString(path, file.getValue());
+      }
+      git(work, "init", "-q", "-b", "main");
+      git(work, "add", "-A");
+      for (String exe : executables) {
+        git(work, "update-index", "--chmod=+x", exe);
+      }
+      git(work, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m",
+          "fixture");
+      git(root, "clone", "-q", "--bare", work.toString(), bare.toString());
+      git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
+      TempDirs.deleteQuietly(work);
+      return baseUrl() + "/" + name + ".git";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Requests under {@code fromPath} get a 302 to {@code location}. */
+  public String redirect(String fromPath, String location) {
+    redirects.put(fromPath, location);
+    return baseUrl() + fromPath;
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      for (var r : redirects.entrySet()) {
+        if (path.startsWith(r.getKey())) {
+          String rest = path.substring(r.getKey().length());
+          String query = exchange.getRequestURI().getRawQuery();
+          exchange.getResponseHeaders().add(
+              "Location", r.getValue() + rest + (query == null ? "" : "?" + query));
+          exchange.sendResponseHeaders(302, -1);
+          return;
+        }
+      }
+      cgi(exchange, path);
+    }
+  }
+
+  private void cgi(HttpExchange exchange, String path) throws IOException {
+    byte[] body = exchange.getRequestBody().readAllBytes();
+    ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
+    Map<String, String> env = pb.environment();
+    env.put("GIT_PROJECT_ROOT", root.toString());
+    env.put("GIT_HTTP_EXPORT_ALL", "1");
+    env.put("PATH_INFO", path);
+    env.put("REQUEST_METHOD", exchange.getRequestMethod());
+    env.put("QUERY_STRING", exchange.getRequestURI().getRawQuery() == null
+        ? "" : exchange.getRequestURI().getRawQuery());
+    env.put("CONTENT_LENGTH", Integer.toString(body.length));
+    env.put("REMOTE_ADDR", "127.0.0.1");
+    copyHeader(exchange, env, "Content-Type", "CONTENT_TYPE");
+    copyHeader(exchange, env, "Content-Encoding", "HTTP_CONTENT_ENCODING");
+    copyHeader(exchange, env, "Git-Protocol", "HTTP_GIT_PROTOCOL");
+    Process process = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (OutputStream stdin = process.getOutputStream()) {
+      stdin.write(body);
+    }
+    try (InputStream out = process.getInputStream()) {
+      int status = 200;
+      for (String line = readLine(out); !line.isEmpty(); line = readLine(out)) {
+        int colon = line.indexOf(':');
+        String name = line.substring(0, colon).trim();
+        String value = line.substring(colon + 1).trim();
+        if (name.equalsIgnoreCase("Status")) {
+          status = Integer.parseInt(value.substring(0, 3));
+        } else {
+          exchange.getResponseHeaders().add(name, value);
+        }
+      }
+      exchange.sendResponseHeaders(status, 0);
+      out.transferTo(exchange.getResponseBody());
+    }
+  }
+
+  private static void copyHeader(HttpExchange ex, Map<String, String> env, String h, String v) {
+    String value = ex.getRequestHeaders().getFirst(h);
+    if (value != null) {
+      env.put(v, value);
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
+      if (c != '\r') {
+        line.write(c);
+      }
+    }
+    return line.toString(StandardCharsets.UTF_8);
+  }
+
+  private static void git(Path dir, String... args) throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) {
+        throw new IOException("git " + String.join(" ", args) + " failed: " + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    TempDirs.deleteQuietly(root);
+  }
+}

@@ -1,0 +1,139 @@
+package io.gitfaas.worker;
+
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.worker.TaskProcessor.Disposition;
+import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
+import io.nats.client.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls tasks from the work queue, one loop per concurrent slot. A loop survives any one bad
+ * message or NATS hiccup. While a task runs its lease is extended, so JetStream redelivers it
+ * only when this worker is really gone.
+ */
+public final class TaskConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
+  private static final Duration PULL_WAIT = Duration.ofSeconds(2);
+  private static final Duration HAND_BACK_DELAY = Duration.ofSeconds(2);
+
+  private final Connection connection;
+  private final TaskProcessor processor;
+  private final int concurrency;
+  private final ScheduledExecutorService leases =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "lease-keeper");
+            t.setDaemon(true);
+            return t;
+          });
+  private final List<Thread> loops = new ArrayList<>();
+  private final AtomicInteger busy = new AtomicInteger();
+  private volatile boolean stopping;
+
+  public TaskConsumer(Connection connection, TaskProcessor processor, int concurrency) {
+    this.connection = connection;
+    this.processor = processor;
+    this.concurrency = concurrency;
+  }
+
+  public void start() {
+    for (int i = 0; i < concurrency; i++) {
+      Thread t = new Thread(this::loop, "task-loop-" + i);
+      loops.add(t);
+      t.start();
+    }
+  }
+
+  public int busy() {
+    return busy.get();
+  }
+
+  /**
+   * Stops pulling, lets running tasks finish for up to {@code grace}, then interrupts them: they
+   * are handed back to the queue for another worker.
+   */
+  public void stop(Duration grace) throws InterruptedException {
+    stopping = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Thread t : loops) {
+      t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    }
+    for (Thread t : loops) {
+      if (t.isAlive()) {
+        t.interrupt();
+      }
+    }
+    for (Thread t : loops) {
+      t.join(10_000);
+    }
+    leases.shutdownNow();
+  }
+
+  private void loop() {
+    ConsumerContext consumer = null;
+    while (!stopping) {
+      try {
+        if (consumer == null) {
+          consumer =
+              connection
+                  .getStreamContext(NatsResources.TASK_STREAM)
+                  .getConsumerContext(NatsResources.WORKER_CONSUMER);
+        }
+        Message msg = consumer.next(PULL_WAIT);
+        if (msg != null) {
+          handle(msg);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        LOG.warn("pulling tasks failed, retrying: {}", e.toString());
+        consumer = null;
+        sleepQuietly(Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  private void handle(Message msg) throws InterruptedException {
+    busy.incrementAndGet();
+    long every = NatsResources.ACK_WAIT.toMillis() / 3;
+    ScheduledFuture<?> lease =
+        leases.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
+    Disposition disposition;
+    try {
+      disposition = processor.process(msg);
+    } catch (InterruptedException e) {
+      msg.nak();
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.error("task message {} failed; handing it back", msg.getSID(), e);
+      disposition = Disposition.HAND_BACK;
+    } finally {
+      lease.cancel(false);
+      busy.decrementAndGet();
+    }
+    switch (disposition) {
+      case ACK -> msg.ack();
+      case HAND_BACK -> msg.nakWithDelay(HAND_BACK_DELAY);
+      case LEAVE -> {}
+    }
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package io.gitfaas.worker;
+
+import io.gitfaas.config.Settings.TaskLimits;
+import io.gitfaas.json.Json;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.StaleRevisionException;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.store.Versioned;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.TaskRequest;
+import io.gitfaas.task.TaskStatus;
+import io.gitfaas.worker.result.Outcome;
+import io.gitfaas.worker.result.ResultJson;
+import io.gitfaas.worker.result.ResultZip;
+import io.nats.client.Message;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one queue message through its task's life: claim the task (compare-and-set), run it,
+ * store the zip, write the terminal status, and only then acknowledge. A worker that dies at any
+ * point leaves the message to be redelivered; the status tells the next worker where it stands.
+ */
+public final class TaskProcessor {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskProcessor.class);
+
+  private final TaskStore tasks;
+  private final ResultStore results;
+  private final Admission admission;
+  private final TaskExecutor executor;
+  private final TaskLimits limits;
+  private final Path workDir;
+  private final Clock clock;
+
+  public TaskProcessor(
+      TaskStore tasks,
+      ResultStore results,
+      Admission admission,
+      TaskExecutor executor,
+      TaskLimits limits,
+      Path workDir,
+      Clock clock) {
+    this.tasks = tasks;
+    this.results = results;
+    this.admission = admission;
+    this.executor = executor;
+    this.limits = limits;
+    this.workDir = workDir;
+    this.clock = clock;
+  }
+
+  /** What to do with the message once processing ends. */
+  public enum Disposition {
+    ACK,
+    HAND_BACK,
+    LEAVE
+  }
+
+  public Disposition process(Message msg) throws InterruptedException {
+    TaskRequest request;
+    try {
+      request = Json.read(msg.getData(), TaskRequest.class);
+    } catch (RuntimeException e) {
+      LOG.error("dropping unreadable task message: {}", e.toString());
+      msg.term();
+      return Disposition.LEAVE;
+    }
+    long delivered = msg.metaData().deliveredCount();
+    Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
+    if (found.isEmpty()) {
+      LOG.info("task {} expired or unknown; dropping it", request.taskId());
+      admission.release(request.owner(), request.taskId());
+      return Disposition.ACK;
+    }
+    Versioned<TaskRecord> current = found.get();
+    if (current.value().isTerminal()) {
+      // A worker finished it but died before acknowledging.
+      admission.release(request.owner(), request.taskId());
+      return Disposition.ACK;
+    }
+    try {
+      if (delivered > limits.maxAttempts()) {
+        Outcome gaveUp = new Outcome();
+        gaveUp.fail(
+            TaskStatus.UNEXPECTED_ERRORS,
+            "the task was started " + limits.maxAttempts() + " times and its worker was lost"
+                + " each time (TASK_MAX_ATTEMPTS)",
+            "TASK_MAX_ATTEMPTS");
+        return finish(request, current, gaveUp, null);
+      }
+      if (current.value().status() == TaskStatus.EXECUTING) {
+        current =
+            tasks.update(
+                request.owner(),
+                current,
+                current.value().requeued("its worker was lost; retrying (attempt " + delivered + ")"));
+      }
+      current =
+          tasks.update(
+              request.owner(), current, current.value().executing(clock.instant(), (int) delivered));
+    } catch (StaleRevisionException e) {
+      LOG.info("task {} was claimed elsewhere: {}", request.taskId(), e.getMessage());
+      return Disposition.LEAVE;
+    }
+    return run(request, current);
+  }
+
+  private Disposition run(TaskRequest request, Versioned<TaskRecord> claimed)
+      throws InterruptedException {
+    LOG.info("task {} started (attempt {})", request.taskId(), claimed.value().attempt());
+    try (Workspace ws = Workspace.create(workDir, request.taskId())) {
+      Outcome outcome = executor.execute(request, ws);
+      outcome.timing(
+          "queued", Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
+      return finish(request, claimed, outcome, ws);
+    } catch (InterruptedException e) {
+      handBack(request, claimed, "its worker stopped; it will run on another worker");
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("task {} failed in the worker; handing it back", request.taskId(), e);
+      handBack(request, claimed, "worker error (" + e.getMessage() + "); retrying");
+      return Disposition.HAND_BACK;
+    }
+  }
+
+  private Disposition finish(
+      TaskRequest request, Versioned<TaskRecord> current, Outcome outcome, Workspace given)
+      throws InterruptedException {
+    try (Workspace ws = given != null ? null : Workspace.create(workDir, request.taskId())) {
+      Workspace target = given != null ? given : ws;
+      ResultZip.write(
+          target.zip(),
+          List.of(
+              new ResultZip.TopLevel("stdout.txt", target.stdout()),
+              new ResultZip.TopLevel("stderr.txt", target.stderr()),
+              new ResultZip.TopLevel("build.log", target.buildLog())),
+          target.output(),
+          limits.resultMaxBytes(),
+          truncated -> ResultJson.of(request, outcome, limits, truncated));
+      results.put(request.owner(), request.taskId(), target.zip());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    TaskRecord done =
+        current
+            .value()
+            .finished(
+                outcome.status(), clock.instant(), outcome.exitCode(), outcome.reason(), null);
+    try {
+      tasks.update(request.owner(), current, done);
+    } catch (StaleRevisionException e) {
+      LOG.warn("task {} changed while it ran; leaving it to its new owner", request.taskId());
+      return Disposition.LEAVE;
+    }
+    admission.release(request.owner(), request.taskId());
+    LOG.info(
+        "task {} {}{}",
+        request.taskId(),
+        outcome.status(),
+        outcome.reason() == null ? "" : ": " + outcome.reason());
+    return Disposition.ACK;
+  }
+
+  private void handBack(TaskRequest request, Versioned<TaskRecord> claimed, String why) {
+    try {
+      tasks.update(request.owner(), claimed, claimed.value().requeued(why));
+    } catch (StaleRevisionException | RuntimeException e) {
+      LOG.warn("task {}: could not mark it pending again: {}", request.taskId(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.gitfaas.worker;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.config.SettingsException;
+import io.gitfaas.git.GitUrlPolicy;
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.worker.git.GuardedHttpConnectionFactory;
+import io.gitfaas.worker.git.RepositoryCloner;
+import io.gitfaas.worker.runtime.GoRuntime;
+import io.gitfaas.worker.runtime.RuntimeTable;
+import io.gitfaas.worker.sandbox.Sandbox;
+import io.gitfaas.worker.sandbox.SandboxCommand;
+import io.nats.client.Connection;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A worker process: pulls tasks and runs them in the sandbox until SIGTERM. */
+public final class WorkerMain {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+  /** How long running tasks may finish after SIGTERM before they are handed back. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(8);
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Settings settings;
+    try {
+      settings = Settings.fromEnv(System.getenv(), Settings.Service.WORKER);
+    } catch (SettingsException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Worker worker;
+    try {
+      worker = Worker.start(settings);
+    } catch (IllegalStateException e) {
+      LOG.error("worker cannot start: {}", e.getMessage());
+      System.exit(3);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("stopping: no new tasks; running ones finish or go back to the queue");
+                  worker.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    stopped.await();
+  }
+
+  /** The worker's parts, started; tests start workers in-process through this too. */
+  public static final class Worker implements AutoCloseable {
+    private final Connection connection;
+    private final TaskConsumer consumer;
+
+    private Worker(Connection connection, TaskConsumer consumer) {
+      this.connection = connection;
+      this.consumer = consumer;
+    }
+
+    public static Worker start(Settings settings) throws IOException, InterruptedException {
+      var ws = settings.worker();
+      Path workDir = ws.workDir().resolve(Long.toString(ProcessHandle.current().pid()));
+      removeLeftovers(ws.workDir());
+      Files.createDirectories(workDir);
+      Path bwrap = findOnPath("bwrap");
+      Sandbox sandbox = new Sandbox(new SandboxCommand(bwrap, ws.workDir().resolve("identity")));
+      SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));
+      sandbox.selfCheck(workDir);
+      Path goRoot = ws.goRoot() != null ? ws.goRoot() : goRoot();
+      Connection connection = NatsConnector.connect(settings.nats(), "worker");
+      try {
+        NatsResources resources =
+            new NatsResources(connection, settings.limits().ttl(), settings.nats().replicas());
+        resources.ensure();
+        var cloner =
+            new RepositoryCloner(
+                new GuardedHttpConnectionFactory(new GitUrlPolicy(settings.git())),
+                settings.git().maxRepoBytes());
+        var executor =
+            new TaskExecutor(
+                cloner,
+                new RuntimeTable(List.of(new GoRuntime(goRoot))),
+                sandbox,
+                settings.limits(),
+                ws.cacheDir());
+        var processor =
+            new TaskProcessor(
+                new TaskStore(resources),
+                new ResultStore(resources),
+                new Admission(resources),
+                executor,
+                settings.limits(),
+                workDir,
+                Clock.systemUTC());
+        var consumer = new TaskConsumer(connection, processor, ws.concurrency());
+        consumer.start();
+        LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
+        return new Worker(connection, consumer);
+      } catch (IOException | RuntimeException e) {
+        connection.close();
+        throw e;
+      } catch (io.nats.client.JetStreamApiException e) {
+        connection.close();
+        throw new IOException("NATS refused to set up JetStream: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        consumer.stop(SHUTDOWN_GRACE);
+        connection.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Workspaces of worker processes that died without cleaning up. */
+  private static void removeLeftovers(Path workDir) throws IOException {
+    if (!Files.isDirectory(workDir)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(workDir)) {
+      dirs.filter(d -> d.getFileName().toString().matches("\\d+"))
+          .filter(d -> ProcessHandle.of(Long.parseLong(d.getFileName().toString())).isEmpty())
+          .forEach(d -> new Workspace(d).close());
+    }
+  }
+
+  private static Path findOnPath(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException(
+        name + " is not installed (apt-get install bubblewrap): tasks never run unsandboxed");
+  }
+
+  private static Path goRoot() throws IOException, InterruptedException {
+    try {
+      Process p = new ProcessBuilder("go", "env", "GOROOT").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor() == 0 && !out.isEmpty()) {
+        return Path.of(out);
+      }
+      throw new IllegalStateException("'go env GOROOT' failed: " + out);
+    } catch (IOException e) {
+      throw new IllegalStateException("Go is not installed: set GOROOT or put go on PATH", e);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.gitfaas.worker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/** One task's directories on the worker's disk; removed whatever happened. */
+public record Workspace(Path root) implements AutoCloseable {
+
+  public static Workspace create(Path workDir, UUID taskId) throws IOException {
+    Files.createDirectories(workDir);
+    Path root = Files.createTempDirectory(workDir, taskId + "-");
+    Workspace ws = new Workspace(root);
+    for (Path dir : new Path[] {ws.bin(), ws.output(), ws.inject(), ws.logs()}) {
+      Files.createDirectories(dir);
+    }
+    return ws;
+  }
+
+  public Path src() {
+    return root.resolve("src");
+  }
+
+  public Path bin() {
+    return root.resolve("bin");
+  }
+
+  public Path output() {
+    return root.resolve("output");
+  }
+
+  public Path inject() {
+    return root.resolve("inject");
+  }
+
+  public Path logs() {
+    return root.resolve("logs");
+  }
+
+  public Path stdout() {
+    return logs().resolve("stdout.txt");
+  }
+
+  public Path stderr() {
+    return logs().resolve("stderr.txt");
+  }
+
+  public Path buildLog() {
+    return logs().resolve("build.log");
+  }
+
+  public Path zip() {
+    return root.resolve("result.zip");
+  }
+
+  @Override
+  public void close() {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // walk failed half way: what is left is found and removed at the next start
+    }
+  }
+}

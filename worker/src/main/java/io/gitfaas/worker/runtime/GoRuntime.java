@@ -1,0 +1,90 @@
+package io.gitfaas.worker.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Go: {@code go.mod} or {@code main.go} at the root; the main package at the root is built into
+ * one binary. Dependencies are downloaded from the Go module proxy in a step of their own that
+ * runs no code from the repository; the compile step has no network.
+ */
+public final class GoRuntime implements Runtime {
+  private static final Pattern REQUIRE = Pattern.compile("(?m)^\\s*require\\b");
+  private static final String GOROOT_INSIDE = "/opt/go";
+
+  private final Path goRoot;
+
+  public GoRuntime(Path goRoot) {
+    this.goRoot = goRoot;
+  }
+
+  @Override
+  public String name() {
+    return "go";
+  }
+
+  @Override
+  public String detection() {
+    return "Go (go.mod or main.go)";
+  }
+
+  @Override
+  public boolean matches(Path src) {
+    return Files.isRegularFile(src.resolve("go.mod")) || Files.isRegularFile(src.resolve("main.go"));
+  }
+
+  @Override
+  public List<Step> buildSteps(Path src) throws IOException {
+    String go = GOROOT_INSIDE + "/bin/go";
+    List<Step> steps = new ArrayList<>();
+    Path goMod = src.resolve("go.mod");
+    if (!Files.isRegularFile(goMod)) {
+      steps.add(new Step("go mod init", List.of(go, "mod", "init", "task"), false));
+    } else if (REQUIRE.matcher(Files.readString(goMod)).find()) {
+      steps.add(new Step("go mod download", List.of(go, "mod", "download"), true));
+    }
+    steps.add(
+        new Step(
+            "go build",
+            List.of(go, "build", "-trimpath", "-buildvcs=false", "-o", BIN_DIR + "/app", "."),
+            false));
+    return steps;
+  }
+
+  @Override
+  public List<String> runCommand(List<String> parameters) {
+    List<String> argv = new ArrayList<>();
+    argv.add(BIN_DIR + "/app");
+    argv.addAll(parameters);
+    return argv;
+  }
+
+  @Override
+  public Map<Path, String> toolchain() {
+    return Map.of(goRoot, GOROOT_INSIDE);
+  }
+
+  @Override
+  public Map<String, String> buildEnv() {
+    return Map.of(
+        "GOROOT", GOROOT_INSIDE,
+        "GOCACHE", CACHE_DIR + "/go-build",
+        "GOMODCACHE", CACHE_DIR + "/mod",
+        "GOPATH", "/tmp/gopath",
+        "GOTOOLCHAIN", "local",
+        "GOFLAGS", "-mod=mod",
+        "GOPROXY", "https://proxy.golang.org",
+        "CGO_ENABLED", "0",
+        "GOTELEMETRY", "off");
+  }
+
+  @Override
+  public String buildPath() {
+    return GOROOT_INSIDE + "/bin:/usr/bin:/bin";
+  }
+}

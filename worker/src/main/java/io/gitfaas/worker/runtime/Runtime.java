@@ -1,0 +1,51 @@
+package io.gitfaas.worker.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one language is detected, built and run. A repository's runtime is the first entry of the
+ * {@link RuntimeTable} that matches its root; adding a language is adding one entry.
+ */
+public interface Runtime {
+  /** Where the build puts what {@link #runCommand} runs (inside the sandbox). */
+  String BIN_DIR = "/work/bin";
+
+  /** Where the repository is inside the sandbox. */
+  String SRC_DIR = "/work/src";
+
+  /** Where the runtime's per-user cache is inside the sandbox during builds. */
+  String CACHE_DIR = "/cache";
+
+  String name();
+
+  /** What the repository root must hold, for users' error messages. */
+  String detection();
+
+  boolean matches(Path src);
+
+  /** The build, step by step; {@code src} may be inspected (e.g. for dependencies). */
+  List<Step> buildSteps(Path src) throws IOException;
+
+  /** The program to run, parameters last, each one argv entry. */
+  List<String> runCommand(List<String> parameters);
+
+  /** Host directories the build needs read-only (toolchains), by sandbox path. */
+  Map<Path, String> toolchain();
+
+  /** The build's environment besides PATH and HOME. */
+  Map<String, String> buildEnv();
+
+  /** The PATH inside the sandbox while building. */
+  String buildPath();
+
+  /**
+   * One build command.
+   *
+   * @param network whether it needs the network (only to download dependencies; it must not
+   *     run code from the repository)
+   */
+  record Step(String name, List<String> command, boolean network) {}
+}

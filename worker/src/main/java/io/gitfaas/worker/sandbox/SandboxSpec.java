@@ -1,0 +1,35 @@
+package io.gitfaas.worker.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One program to run in the sandbox: what it may see, what it gets, and how long it may run.
+ *
+ * @param command argv inside the sandbox; never interpreted by a shell
+ * @param binds host path to sandbox path, writable
+ * @param readOnlyBinds host path to sandbox path, read-only
+ * @param env the whole environment of the program: nothing else is passed through
+ * @param network whether the program shares the host's network (only dependency downloads)
+ */
+public record SandboxSpec(
+    List<String> command,
+    String workingDir,
+    Map<Path, String> binds,
+    Map<Path, String> readOnlyBinds,
+    Map<String, String> env,
+    boolean network,
+    Duration timeout,
+    long maxOutputBytes) {
+
+  public SandboxSpec {
+    command = List.copyOf(command);
+    binds = Map.copyOf(binds);
+    readOnlyBinds = Map.copyOf(readOnlyBinds);
+    env = Map.copyOf(env);
+    Objects.requireNonNull(timeout);
+  }
+}

@@ -1,0 +1,244 @@
+package io.gitfaas.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.TaskQueue;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.submit.TaskSubmission;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.TaskRequest;
+import io.gitfaas.task.TaskStatus;
+import io.gitfaas.testkit.GitHttpServer;
+import io.gitfaas.testkit.GoRepos;
+import io.gitfaas.testkit.NatsTestServer;
+import io.gitfaas.testkit.TempDirs;
+import io.nats.client.Connection;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker against real nats-server, real bubblewrap, real Go and a real Git HTTP server. */
+class WorkerIntegrationTest {
+  static final String USER = "worker-test@example.com";
+  static NatsTestServer nats;
+  static GitHttpServer git;
+  static Path workDir;
+  static WorkerMain.Worker worker;
+  static Connection connection;
+  static TaskStore tasks;
+  static ResultStore results;
+  static TaskSubmission submission;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nats = new NatsTestServer();
+    git = new GitHttpServer();
+    workDir = Files.createTempDirectory("gitfaas-worker-test-");
+    Map<String, String> env = new HashMap<>();
+    env.put("NATS_URL", nats.url());
+    env.put("GIT_ALLOW_HTTP", "true");
+    env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
+    env.put("TASK_RUN_TIMEOUT", "3s");
+    env.put("WORKER_CONCURRENCY", "2");
+    env.put("WORKER_WORK_DIR", workDir.resolve("work").toString());
+    env.put("WORKER_CACHE_DIR", TestCaches.goCache().toString());
+    Settings settings = Settings.fromEnv(env, Settings.Service.WORKER);
+    worker = WorkerMain.Worker.start(settings);
+    connection = NatsConnector.connect(nats.settings(), "test");
+    NatsResources resources = new NatsResources(connection, Duration.ofMinutes(20), 1);
+    tasks = new TaskStore(resources);
+    results = new ResultStore(resources);
+    submission =
+        new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (worker != null) {
+      worker.close();
+    }
+    if (connection != null) {
+      connection.close();
+    }
+    git.close();
+    nats.close();
+    TempDirs.deleteQuietly(workDir);
+  }
+
+  static TaskRecord runToEnd(String url, List<String> parameters) throws Exception {
+    return runToEnd(url, null, parameters);
+  }
+
+  static TaskRecord runToEnd(String url, String ref, List<String> parameters) throws Exception {
+    var request =
+        new TaskRequest(UUID.randomUUID(), USER, url, ref, parameters, Instant.now());
+    submission.submit(request);
+    return await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> tasks.get(USER, request.taskId()).orElseThrow().value(),
+            TaskRecord::isTerminal);
+  }
+
+  static Map<String, byte[]> zip(TaskRecord record) throws IOException {
+    var out = new ByteArrayOutputStream();
+    results.copyTo(USER, record.taskId(), out);
+    Map<String, byte[]> entries = new HashMap<>();
+    try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+      for (ZipArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    return entries;
+  }
+
+  static String text(Map<String, byte[]> zip, String name) {
+    return new String(zip.get(name), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void helloWorldWithParametersFinishes() throws Exception {
+    String url = git.createRepo("hello", GoRepos.hello());
+    List<String> params = List.of("a b", "$(id)", "--flag", "line1\nline2", "'quoted'");
+    TaskRecord done = runToEnd(url, params);
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(done.exitCode()).isZero();
+    assertThat(done.startedAt()).isNotNull();
+    Map<String, byte[]> zip = zip(done);
+    assertThat(text(zip, "stdout.txt")).isEqualTo("hello " + String.join("|", params) + "\n");
+    assertThat(text(zip, "stderr.txt")).isEqualTo("to stderr\n");
+    assertThat(zip).containsKeys("result.json", "build.log");
+    assertThat(text(zip, "result.json"))
+        .contains("\"status\":\"FINISHED\"", "\"runtime\":\"go\"", "\"clone\"", "\"build\"",
+            "\"run\"", "\"queued\"");
+  }
+
+  @Test
+  void outputFilesAreZippedWithoutFollowingLinks() throws Exception {
+    String url =
+        git.createRepo(
+            "outputs",
+            GoRepos.program(
+                "\tdir := os.Getenv(\"OUTPUT_DIR\")\n"
+                    + "\tos.MkdirAll(filepath.Join(dir, \"sub\"), 0o755)\n"
+                    + "\tos.WriteFile(filepath.Join(dir, \"sub\", \"data.txt\"), []byte(\"42\"), 0o644)\n"
+                    + "\tos.Symlink(\"/etc/passwd\", filepath.Join(dir, \"passwd\"))\n"
+                    + "\tif err := os.WriteFile(\"/usr/evil\", []byte(\"x\"), 0o644); err == nil {"
+                    + " os.Exit(9) }",
+                "os", "path/filepath"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).as(done.reason()).isEqualTo(TaskStatus.FINISHED);
+    Map<String, byte[]> zip = zip(done);
+    assertThat(text(zip, "output/sub/data.txt")).isEqualTo("42");
+    assertThat(zip).doesNotContainKey("output/passwd");
+  }
+
+  @Test
+  void buildErrorIsTheTasksFault() throws Exception {
+    String url =
+        git.createRepo(
+            "broken", Map.of("go.mod", GoRepos.GO_MOD, "main.go", "package main\nfunc main() {"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).startsWith("build failed (go build)");
+    assertThat(text(zip(done), "build.log")).contains("main.go");
+  }
+
+  @Test
+  void nonZeroExitIsReported() throws Exception {
+    String url = git.createRepo("exit3", GoRepos.program("\tos.Exit(3)", "os"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.exitCode()).isEqualTo(3);
+    assertThat(done.reason()).isEqualTo("exited with code 3");
+  }
+
+  @Test
+  void endlessLoopIsKilledAtTheLimit() throws Exception {
+    String url = git.createRepo("loop", GoRepos.program("\tfor {\n\t}"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).isEqualTo("killed after 3 s (TASK_RUN_TIMEOUT)");
+    assertThat(text(zip(done), "result.json")).contains("\"limitHit\":\"TASK_RUN_TIMEOUT\"");
+  }
+
+  @Test
+  void childrenThatOutliveTheProgramAreKilled() throws Exception {
+    String marker = "4" + (System.nanoTime() % 100_000 + 100_000);
+    String url =
+        git.createRepo(
+            "orphans",
+            GoRepos.program(
+                "\tcmd := exec.Command(\"/bin/sleep\", \"" + marker + "\")\n"
+                    + "\tcmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}\n"
+                    + "\tif err := cmd.Start(); err != nil { panic(err) }\n"
+                    + "\tfmt.Println(\"started\", cmd.Process.Pid)",
+                "fmt", "os/exec", "syscall"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).as(done.reason()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(text(zip(done), "stdout.txt")).startsWith("started");
+    await().atMost(Duration.ofSeconds(5)).until(() -> !processWithArgumentExists(marker));
+  }
+
+  @Test
+  void repositoryWithoutARuntimeSaysWhatIsSupported() throws Exception {
+    String url = git.createRepo("readme-only", Map.of("README.md", "nothing to run"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).contains("no supported runtime", "Go (go.mod or main.go)");
+  }
+
+  @Test
+  void unknownBranchIsACloneError() throws Exception {
+    String url = git.createRepo("branches", GoRepos.hello());
+    TaskRecord done = runToEnd(url, "no-such-branch", List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).startsWith("clone failed").contains("no-such-branch");
+  }
+
+  static boolean processWithArgumentExists(String argument) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().matches("\\d+"))
+          .anyMatch(
+              p -> {
+                try {
+                  return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                      .contains(argument);
+                } catch (IOException e) {
+                  return false;
+                }
+              });
+    }
+  }
+}

@@ -42,7 +42,8 @@ public record Settings(
       int maxProcesses,
       long maxOutputBytes,
       long resultMaxBytes,
-      int maxAttempts) {}
+      int maxAttempts,
+      Duration lease) {}
 
   public record GitSettings(
       Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
@@ -101,7 +102,9 @@ public record Settings(
             env.integer("TASK_MAX_PROCESSES", 128, 1, 100_000),
             env.size("TASK_MAX_OUTPUT_BYTES", M, K, G),
             env.size("RESULT_MAX_BYTES", 16 * M, 64 * K, 4 * G),
-            env.integer("TASK_MAX_ATTEMPTS", 3, 1, 100));
+            env.integer("TASK_MAX_ATTEMPTS", 3, 1, 100),
+            env.duration("TASK_LEASE", Duration.ofSeconds(30), Duration.ofSeconds(1),
+                Duration.ofMinutes(10)));
     var git =
         new GitSettings(
             env.list("GIT_ALLOWED_HOSTS"),

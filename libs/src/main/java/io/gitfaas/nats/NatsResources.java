@@ -1,5 +1,6 @@
 package io.gitfaas.nats;
 
+import io.gitfaas.config.Settings;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -31,18 +32,26 @@ public final class NatsResources {
   public static final String ADMISSION_BUCKET = "admission";
   public static final String USER_BUCKET_PREFIX = "tasks-";
 
-  /** How long a worker may hold a task without extending its lease. */
-  public static final Duration ACK_WAIT = Duration.ofSeconds(30);
-
   private final Connection connection;
   private final Duration taskTtl;
+  private final Duration lease;
   private final int replicas;
   private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
 
-  public NatsResources(Connection connection, Duration taskTtl, int replicas) {
+  /**
+   * @param lease how long a worker may hold a task without extending it; after that JetStream
+   *     hands the task to another worker
+   */
+  public NatsResources(Connection connection, Duration taskTtl, Duration lease, int replicas) {
     this.connection = connection;
     this.taskTtl = taskTtl;
+    this.lease = lease;
     this.replicas = replicas;
+  }
+
+  public static NatsResources of(Connection connection, Settings settings) {
+    return new NatsResources(
+        connection, settings.limits().ttl(), settings.limits().lease(), settings.nats().replicas());
   }
 
   public void ensure() throws IOException, JetStreamApiException {
@@ -73,7 +82,7 @@ public final class NatsResources {
             .durable(WORKER_CONSUMER)
             .ackPolicy(AckPolicy.Explicit)
             .deliverPolicy(DeliverPolicy.All)
-            .ackWait(ACK_WAIT)
+            .ackWait(lease)
             // Unlimited: the worker counts deliveries itself and records the failure, so a task
             // never silently stays EXECUTING after its last attempt.
             .maxDeliver(-1)

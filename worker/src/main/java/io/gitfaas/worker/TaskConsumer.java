@@ -29,6 +29,7 @@ public final class TaskConsumer {
   private final Connection connection;
   private final TaskProcessor processor;
   private final int concurrency;
+  private final Duration lease;
   private final ScheduledExecutorService leases =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -40,10 +41,12 @@ public final class TaskConsumer {
   private final AtomicInteger busy = new AtomicInteger();
   private volatile boolean stopping;
 
-  public TaskConsumer(Connection connection, TaskProcessor processor, int concurrency) {
+  public TaskConsumer(
+      Connection connection, TaskProcessor processor, int concurrency, Duration lease) {
     this.connection = connection;
     this.processor = processor;
     this.concurrency = concurrency;
+    this.lease = lease;
   }
 
   public void start() {
@@ -106,8 +109,8 @@ public final class TaskConsumer {
 
   private void handle(Message msg) throws InterruptedException {
     busy.incrementAndGet();
-    long every = NatsResources.ACK_WAIT.toMillis() / 3;
-    ScheduledFuture<?> lease =
+    long every = Math.max(100, lease.toMillis() / 3);
+    ScheduledFuture<?> keeper =
         leases.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
     Disposition disposition;
     try {
@@ -119,7 +122,7 @@ public final class TaskConsumer {
       LOG.error("task message {} failed; handing it back", msg.getSID(), e);
       disposition = Disposition.HAND_BACK;
     } finally {
-      lease.cancel(false);
+      keeper.cancel(false);
       busy.decrementAndGet();
     }
     switch (disposition) {

@@ -88,8 +88,7 @@ public final class WorkerMain {
       Path goRoot = ws.goRoot() != null ? ws.goRoot() : goRoot();
       Connection connection = NatsConnector.connect(settings.nats(), "worker");
       try {
-        NatsResources resources =
-            new NatsResources(connection, settings.limits().ttl(), settings.nats().replicas());
+        NatsResources resources = NatsResources.of(connection, settings);
         resources.ensure();
         var cloner =
             new RepositoryCloner(
@@ -111,7 +110,8 @@ public final class WorkerMain {
                 settings.limits(),
                 workDir,
                 Clock.systemUTC());
-        var consumer = new TaskConsumer(connection, processor, ws.concurrency());
+        var consumer =
+            new TaskConsumer(connection, processor, ws.concurrency(), settings.limits().lease());
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
         return new Worker(connection, consumer);

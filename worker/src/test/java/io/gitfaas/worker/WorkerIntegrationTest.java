@@ -66,7 +66,7 @@ class WorkerIntegrationTest {
     Settings settings = Settings.fromEnv(env, Settings.Service.WORKER);
     worker = WorkerMain.Worker.start(settings);
     connection = NatsConnector.connect(nats.settings(), "test");
-    NatsResources resources = new NatsResources(connection, Duration.ofMinutes(20), 1);
+    NatsResources resources = NatsResources.of(connection, settings);
     tasks = new TaskStore(resources);
     results = new ResultStore(resources);
     submission =

@@ -1,0 +1,25 @@
+# gitfaas: `make run` starts the whole stack locally, `make test` runs every test.
+SHELL := /bin/bash
+TOOLS := $(HOME)/.cache/gitfaas/bin
+export PATH := $(TOOLS):$(PATH)
+
+.PHONY: run test build install format clean
+
+run:
+	scripts/run-local.sh
+
+test: install
+	mvn -B -ntp install
+
+build: install
+	mvn -B -ntp -q package -DskipTests
+
+install:
+	@scripts/install.sh >/dev/null
+
+format:
+	mvn -B -ntp -q spotless:apply
+
+clean:
+	mvn -B -ntp -q clean
+	rm -rf .run

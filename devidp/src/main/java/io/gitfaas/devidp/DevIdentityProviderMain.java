@@ -1,0 +1,30 @@
+package io.gitfaas.devidp;
+
+import java.net.InetAddress;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+
+/**
+ * The local stack's identity provider: a real OpenID Connect server (navikt's
+ * mock-oauth2-server) whose login form signs in any user name. The name typed is the token's
+ * subject; sign in with an e-mail address. Development and tests only: it checks no password.
+ */
+public final class DevIdentityProviderMain {
+  private DevIdentityProviderMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String host = System.getenv().getOrDefault("DEV_IDP_HOST", "127.0.0.1");
+    int port = Integer.parseInt(System.getenv().getOrDefault("DEV_IDP_PORT", "4190"));
+    MockOAuth2Server server = start(host, port);
+    System.out.println("dev identity provider: " + server.issuerUrl("default"));
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "shutdown"));
+    Thread.currentThread().join();
+  }
+
+  public static MockOAuth2Server start(String host, int port) throws Exception {
+    MockOAuth2Server server =
+        new MockOAuth2Server(OAuth2Config.Companion.fromJson("{\"interactiveLogin\": true}"));
+    server.start(InetAddress.getByName(host), port);
+    return server;
+  }
+}

@@ -1,0 +1,131 @@
+package io.gitfaas.frontend;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.frontend.api.ApiException;
+import io.gitfaas.frontend.api.CreateTaskParser;
+import io.gitfaas.frontend.api.Identities;
+import io.gitfaas.frontend.api.JsonResponses;
+import io.gitfaas.frontend.api.TaskRoutes;
+import io.gitfaas.frontend.auth.OidcTokenVerifier;
+import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
+import io.gitfaas.frontend.auth.UnauthenticatedException;
+import io.gitfaas.git.GitUrlPolicy;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.StoreException;
+import io.gitfaas.store.TaskQueue;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.submit.TaskSubmission;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.nats.client.Connection;
+import java.time.Clock;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The REST frontend: every request but /healthz carries a verified identity. */
+public final class Frontend {
+  private static final Logger LOG = LoggerFactory.getLogger(Frontend.class);
+  /** 64 parameters of 4 KiB and a URL fit with room to spare; more is refused with 413. */
+  public static final long MAX_BODY_BYTES = 512 * 1024;
+
+  private Frontend() {}
+
+  public static Javalin create(Settings settings, Connection connection) {
+    var fs = settings.frontend();
+    NatsResources resources = NatsResources.of(connection, settings);
+    TaskStore tasks = new TaskStore(resources);
+    var routes =
+        new TaskRoutes(
+            new TaskSubmission(
+                new Admission(resources),
+                tasks,
+                new TaskQueue(connection),
+                settings.limits().maxActivePerUser()),
+            tasks,
+            new ResultStore(resources),
+            new CreateTaskParser(new GitUrlPolicy(settings.git())),
+            Clock.systemUTC());
+    var verifier =
+        new OidcTokenVerifier(
+            fs.oidcIssuerUrl(), fs.oidcClientId(), fs.oidcEmailClaim(), fs.adminEmails());
+    return Javalin.create(
+        config -> {
+          config.startup.showJavalinBanner = false;
+          config.http.maxRequestSize = MAX_BODY_BYTES;
+          config.http.prefer405over404 = true;
+          config.jetty.host = fs.host();
+          config.jetty.port = fs.port();
+          config.routes.get("/healthz", ctx -> health(ctx, connection));
+          config.routes.before(ctx -> authenticate(ctx, verifier));
+          config.routes.post("/createTask", ctx -> {
+            rejectLargeBody(ctx);
+            routes.createTask(ctx);
+          });
+          config.routes.get("/getTaskStatus", routes::getTaskStatus);
+          config.routes.get("/getTaskResult", routes::getTaskResult);
+          config.routes.get("/getAllTasks", routes::getAllTasks);
+          config.routes.get("/whoami", routes::whoami);
+          config.routes.get("/", LandingPage::show);
+          config.routes.exception(
+              ApiException.class,
+              (e, ctx) -> JsonResponses.error(ctx, e.status(), e.getMessage(), e.extra()));
+          config.routes.exception(
+              HttpResponseException.class,
+              (e, ctx) -> JsonResponses.error(ctx, e.getStatus(), e.getMessage(), Map.of()));
+          config.routes.exception(
+              StoreException.class,
+              (e, ctx) -> {
+                LOG.error("NATS failed on {} {}", ctx.method(), ctx.path(), e);
+                ctx.header("Retry-After", "5");
+                JsonResponses.error(ctx, 503, "the task queue is unavailable; try again", Map.of());
+              });
+          config.routes.exception(
+              Exception.class,
+              (e, ctx) -> {
+                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                JsonResponses.error(ctx, 500, "internal error", Map.of());
+              });
+          config.routes.error(404, "*", ctx -> defaultError(ctx, "no such route: " + ctx.path()));
+          config.routes.error(
+              405, "*", ctx -> defaultError(ctx, ctx.method() + " is not allowed on " + ctx.path()));
+        });
+  }
+
+  /** Fills in a JSON error where no handler wrote one. */
+  private static void defaultError(Context ctx, String message) {
+    String result = ctx.result();
+    if (result == null || result.isEmpty() || !result.startsWith("{")) {
+      JsonResponses.error(ctx, ctx.status().getCode(), message, Map.of());
+    }
+  }
+
+  private static void authenticate(Context ctx, OidcTokenVerifier verifier) {
+    if (ctx.path().equals("/healthz")) {
+      return;
+    }
+    try {
+      Identities.set(ctx, verifier.verify(ctx.header("Authorization")));
+    } catch (UnauthenticatedException e) {
+      throw new ApiException(401, e.getMessage());
+    } catch (ProviderUnavailableException e) {
+      LOG.warn("cannot verify tokens: {}", e.getMessage());
+      throw new ApiException(503, "sign-in is unavailable right now; try again");
+    }
+  }
+
+  private static void rejectLargeBody(Context ctx) {
+    long length = ctx.req().getContentLengthLong();
+    if (length > MAX_BODY_BYTES) {
+      throw new ApiException(413, "body larger than " + MAX_BODY_BYTES + " bytes");
+    }
+  }
+
+  private static void health(Context ctx, Connection connection) {
+    boolean up = connection.getStatus() == Connection.Status.CONNECTED;
+    JsonResponses.send(ctx, up ? 200 : 503, Map.of("nats", up ? "connected" : "disconnected"));
+  }
+}

@@ -1,0 +1,107 @@
+package io.gitfaas.frontend.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gitfaas.git.GitUrlPolicy;
+import io.gitfaas.git.RejectedUrlException;
+import io.gitfaas.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Turns a createTask body into a validated task, or a 400 that says what is wrong. */
+public final class CreateTaskParser {
+  public static final int MAX_PARAMETERS = 64;
+  public static final int MAX_PARAMETER_BYTES = 4096;
+  public static final int MAX_REF_LENGTH = 255;
+  private static final Set<String> FIELDS = Set.of("url", "parameters", "ref");
+  private static final Pattern BAD_REF = Pattern.compile("(^-)|(\\.\\.)|[\\x00-\\x20\\x7f~^:?*\\[\\\\]");
+
+  private final GitUrlPolicy policy;
+
+  public CreateTaskParser(GitUrlPolicy policy) {
+    this.policy = policy;
+  }
+
+  /** A validated createTask body. */
+  public record Parsed(String url, String ref, List<String> parameters) {}
+
+  public Parsed parse(byte[] body) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw bad("body is not valid JSON");
+    } catch (java.io.IOException e) {
+      throw bad("body could not be read");
+    }
+    if (root == null || !root.isObject()) {
+      throw bad("body must be a JSON object like {\"url\": \"https://...\", \"parameters\": []}");
+    }
+    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        throw bad("unknown field '" + name + "'; allowed: url, parameters, ref");
+      }
+    }
+    JsonNode url = root.get("url");
+    if (url == null || !url.isTextual()) {
+      throw bad("'url' must be a string");
+    }
+    try {
+      policy.check(url.asText());
+    } catch (RejectedUrlException e) {
+      throw bad(e.getMessage());
+    }
+    return new Parsed(url.asText(), ref(root.get("ref")), parameters(root.get("parameters")));
+  }
+
+  private static String ref(JsonNode ref) {
+    if (ref == null || ref.isNull()) {
+      return null;
+    }
+    if (!ref.isTextual() || ref.asText().isEmpty()) {
+      throw bad("'ref' must be a non-empty string (a branch, tag or commit)");
+    }
+    String value = ref.asText();
+    if (value.length() > MAX_REF_LENGTH || BAD_REF.matcher(value).find()) {
+      throw bad("'ref' is not a valid branch, tag or commit name");
+    }
+    return value;
+  }
+
+  private static List<String> parameters(JsonNode params) {
+    if (params == null || params.isNull()) {
+      return List.of();
+    }
+    if (!params.isArray()) {
+      throw bad("'parameters' must be an array of strings");
+    }
+    if (params.size() > MAX_PARAMETERS) {
+      throw bad("at most " + MAX_PARAMETERS + " parameters are allowed");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < params.size(); i++) {
+      JsonNode p = params.get(i);
+      if (!p.isTextual()) {
+        throw bad("parameter " + i + " must be a string");
+      }
+      String value = p.asText();
+      if (value.getBytes(StandardCharsets.UTF_8).length > MAX_PARAMETER_BYTES) {
+        throw bad("parameter " + i + " is longer than " + MAX_PARAMETER_BYTES + " bytes");
+      }
+      if (value.indexOf('\0') >= 0) {
+        throw bad("parameter " + i + " contains a NUL character, which no program can receive");
+      }
+      out.add(value);
+    }
+    return out;
+  }
+
+  private static ApiException bad(String message) {
+    return new ApiException(400, message);
+  }
+}

@@ -1,0 +1,281 @@
+package io.gitfaas.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gitfaas.config.Settings;
+import io.gitfaas.json.Json;
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.testkit.FreePort;
+import io.gitfaas.testkit.NatsTestServer;
+import io.javalin.Javalin;
+import io.nats.client.Connection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The frontend against a real nats-server and a real OIDC provider, with no workers: tasks stay
+ * PENDING, which is what the API's limits and errors are about.
+ */
+class FrontendIntegrationTest {
+  static final String CLIENT_ID = "gitfaas-test";
+  static final int LIMIT = 80;
+  static NatsTestServer nats;
+  static MockOAuth2Server idp;
+  static Connection connection;
+  static Javalin app;
+  static HttpClient http = HttpClient.newHttpClient();
+  static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nats = new NatsTestServer();
+    idp = new MockOAuth2Server();
+    idp.start(FreePort.pick());
+    Map<String, String> env = new HashMap<>();
+    env.put("NATS_URL", nats.url());
+    env.put("OIDC_ISSUER_URL", idp.issuerUrl("default").toString());
+    env.put("OIDC_CLIENT_ID", CLIENT_ID);
+    env.put("FRONTEND_PORT", "0");
+    env.put("GIT_ALLOW_HTTP", "true");
+    env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
+    env.put("ADMIN_EMAILS", "root@example.com");
+    env.put("MAX_ACTIVE_TASKS_PER_USER", Integer.toString(LIMIT));
+    Settings settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
+    connection = NatsConnector.connect(settings.nats(), "frontend-test");
+    NatsResources.of(connection, settings).ensure();
+    app = Frontend.create(settings, connection).start();
+    base = "http://127.0.0.1:" + app.port();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.stop();
+    connection.close();
+    idp.shutdown();
+    nats.close();
+  }
+
+  static String token(String email) {
+    return idp.issueToken(
+            "default", "subject-" + email, CLIENT_ID, Map.of("email", email, "email_verified", true))
+        .serialize();
+  }
+
+  static HttpResponse<String> get(String path, String email) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create(base + path));
+    if (email != null) {
+      b.header("Authorization", "Bearer " + token(email));
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> create(String body, String email) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/createTask"))
+            .header("Authorization", "Bearer " + token(email))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    return Json.MAPPER.readTree(r.body());
+  }
+
+  static final String VALID = "{\"url\": \"http://127.0.0.1/repo.git\", \"parameters\": [\"a\"]}";
+
+  @Test
+  void noTokenForgedHeadersOrAWrongAudienceGet401() throws Exception {
+    assertThat(get("/getAllTasks", null).statusCode()).isEqualTo(401);
+    var forged =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/whoami"))
+                .header("X-Forwarded-Email", "root@example.com")
+                .header("X-Forwarded-User", "root")
+                .header("X-Auth-Request-Email", "root@example.com")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(401);
+    assertThat(json(forged).get("error").asText()).contains("sign in");
+    String otherAudience =
+        idp.issueToken("default", "x", "someone-else", Map.of("email", "a@example.com")).serialize();
+    var wrongAud =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/whoami"))
+                .header("Authorization", "Bearer " + otherAudience)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(wrongAud.statusCode()).isEqualTo(401);
+    String tampered = token("a@example.com");
+    String[] parts = tampered.split("\\.");
+    String forgedPayload =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                new String(java.util.Base64.getUrlDecoder().decode(parts[1]))
+                    .replace("a@example.com", "root@example.com")
+                    .getBytes());
+    var bad =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/whoami"))
+                .header("Authorization", "Bearer " + parts[0] + "." + forgedPayload + "." + parts[2])
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void whoamiTellsAdminsApart() throws Exception {
+    assertThat(json(get("/whoami", "root@example.com")).get("admin").asBoolean()).isTrue();
+    var plain = json(get("/whoami", "Plain@Example.com"));
+    assertThat(plain.get("email").asText()).isEqualTo("plain@example.com");
+    assertThat(plain.get("admin").asBoolean()).isFalse();
+  }
+
+  @Test
+  void healthNeedsNoSignIn() throws Exception {
+    var r = get("/healthz", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void createdTaskIsPendingAndOnlyItsOwnerSeesIt() throws Exception {
+    var created = create(VALID, "owner@example.com");
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = json(created).get("taskId").asText();
+    assertThat(json(created).get("status").asText()).isEqualTo("PENDING");
+
+    var status = get("/getTaskStatus?taskId=" + id, "owner@example.com");
+    assertThat(status.statusCode()).isEqualTo(200);
+    JsonNode record = json(status);
+    assertThat(record.get("status").asText()).isEqualTo("PENDING");
+    assertThat(record.get("code").asInt()).isEqualTo(100);
+    assertThat(record.get("parameters").get(0).asText()).isEqualTo("a");
+    assertThat(record.has("startedAt")).isTrue();
+
+    var result = get("/getTaskResult?taskId=" + id, "owner@example.com");
+    assertThat(result.statusCode()).isEqualTo(409);
+    assertThat(json(result).get("status").asText()).isEqualTo("PENDING");
+
+    var stranger = get("/getTaskStatus?taskId=" + id, "stranger@example.com");
+    var unknown = get("/getTaskStatus?taskId=" + UUID.randomUUID(), "stranger@example.com");
+    assertThat(stranger.statusCode()).isEqualTo(404);
+    assertThat(stranger.body()).isEqualTo(unknown.body());
+    assertThat(get("/getTaskResult?taskId=" + id, "stranger@example.com").statusCode())
+        .isEqualTo(404);
+
+    var all = json(get("/getAllTasks", "owner@example.com")).get("tasks");
+    assertThat(all).anySatisfy(t -> assertThat(t.get("taskId").asText()).isEqualTo(id));
+    assertThat(json(get("/getAllTasks", "stranger@example.com")).get("tasks")).isEmpty();
+  }
+
+  @Test
+  void badTaskIdsAre400() throws Exception {
+    assertThat(get("/getTaskStatus?taskId=nope", "a@example.com").statusCode()).isEqualTo(400);
+    assertThat(get("/getTaskStatus", "a@example.com").statusCode()).isEqualTo(400);
+    assertThat(get("/getTaskResult?taskId=../../x", "a@example.com").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void badBodiesAre400WithAMessage() throws Exception {
+    String big = "x".repeat(4097);
+    List<String> bodies =
+        List.of(
+            "not json",
+            "[]",
+            "{}",
+            "{\"url\": 5}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"parameters\": \"a\"}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"parameters\": [1]}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"parameters\": [\"" + big + "\"]}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"extra\": 1}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"ref\": \"--upload-pack=x\"}",
+            "{\"url\": \"file:///etc/passwd\"}",
+            "{\"url\": \"ssh://git@example.com/r.git\"}",
+            "{\"url\": \"git@github.com:o/r.git\"}",
+            "{\"url\": \"https://user:pw@example.com/r.git\"}",
+            "{\"url\": \"-u http://x\"}",
+            "{\"url\": \"http://127.0.0.1/r.git\", \"parameters\": ["
+                + String.join(",", Collections.nCopies(65, "\"p\"")) + "]}");
+    for (String body : bodies) {
+      var r = create(body, "bad@example.com");
+      assertThat(r.statusCode()).as(body).isEqualTo(400);
+      assertThat(json(r).get("error").asText()).as(body).isNotBlank();
+    }
+  }
+
+  @Test
+  void oversizedBodyIs413() throws Exception {
+    String huge = "{\"url\": \"http://127.0.0.1/r.git\", \"pad\": \"" + "x".repeat(600_000) + "\"}";
+    var r = create(huge, "big@example.com");
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(json(r).get("error").asText()).isNotBlank();
+  }
+
+  @Test
+  void unknownRoutesAnswerJson() throws Exception {
+    var r = get("/nope", "a@example.com");
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(json(r).get("error").asText()).contains("/nope");
+  }
+
+  @Test
+  void activeTaskLimitHoldsExactlyUnderConcurrency() throws Exception {
+    String user = "burst@example.com";
+    String token = token(user);
+    int requests = 200;
+    var pool = Executors.newFixedThreadPool(50);
+    var go = new CountDownLatch(1);
+    var codes = new ConcurrentLinkedQueue<Integer>();
+    var retryAfter = new ConcurrentLinkedQueue<String>();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int i = 0; i < requests; i++) {
+      all.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  go.await();
+                  var r =
+                      http.send(
+                          HttpRequest.newBuilder(URI.create(base + "/createTask"))
+                              .header("Authorization", "Bearer " + token)
+                              .POST(HttpRequest.BodyPublishers.ofString(VALID))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString());
+                  codes.add(r.statusCode());
+                  r.headers().firstValue("Retry-After").ifPresent(retryAfter::add);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              pool));
+    }
+    go.countDown();
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    pool.shutdown();
+
+    assertThat(codes.stream().filter(c -> c == 201)).hasSize(LIMIT);
+    assertThat(codes.stream().filter(c -> c == 429)).hasSize(requests - LIMIT);
+    assertThat(retryAfter).hasSize(requests - LIMIT).allMatch(v -> Integer.parseInt(v) > 0);
+    assertThat(json(get("/getAllTasks", user)).get("tasks")).hasSize(LIMIT);
+  }
+}

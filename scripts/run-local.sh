@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Starts the whole stack on this machine without containers: nats-server, the dev identity
+# provider, the frontend, oauth2-proxy on http://localhost:4180 and the workers. Ctrl-C (or
+# SIGTERM) stops everything it started. State and logs live under .run/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tools=$(scripts/install.sh)
+export PATH="$tools:$PATH"
+
+run="$root/.run"
+mkdir -p "$run/logs" "$run/nats" "$run/work" "$run/cache"
+if [ ! -f "$run/secrets.env" ]; then
+  umask 077
+  {
+    echo "COOKIE_SECRET=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 32)"
+    echo "OIDC_CLIENT_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
+  } >"$run/secrets.env"
+fi
+set -a; . "$run/secrets.env"; set +a
+
+NATS_PORT=${NATS_PORT:-4222}
+IDP_PORT=${IDP_PORT:-4190}
+FRONTEND_PORT=${FRONTEND_PORT:-8080}
+PROXY_PORT=${PROXY_PORT:-4180}
+WORKERS=${WORKERS:-3}
+export NATS_URL=${NATS_URL:-nats://127.0.0.1:$NATS_PORT}
+export OIDC_ISSUER_URL=${OIDC_ISSUER_URL:-http://127.0.0.1:$IDP_PORT/default}
+export OIDC_CLIENT_ID=${OIDC_CLIENT_ID:-gitfaas-local}
+# The dev provider signs in whatever name is typed: the name (an e-mail address) is the subject.
+export OIDC_EMAIL_CLAIM=${OIDC_EMAIL_CLAIM:-sub}
+export FRONTEND_PORT WORKER_WORK_DIR="$run/work" WORKER_CACHE_DIR="$run/cache"
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  echo "building (mvn package)..." >&2
+  mvn -q -B package -DskipTests -Dspotless.skip=true >"$run/logs/build.log" 2>&1 ||
+    { tail -40 "$run/logs/build.log" >&2; exit 1; }
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping..." >&2
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped" >&2
+}
+trap stop INT TERM EXIT
+
+start() { # name command...
+  local name=$1; shift
+  "$@" >"$run/logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+wait_port() { # name port
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "$1 did not start; see $run/logs/$1.log" >&2; tail -20 "$run/logs/$1.log" >&2; exit 1
+}
+
+start nats nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
+wait_port nats "$NATS_PORT"
+DEV_IDP_PORT=$IDP_PORT start idp java -jar devidp/target/devidp-all.jar
+start frontend java -jar frontend/target/frontend-all.jar
+wait_port idp "$IDP_PORT"
+wait_port frontend "$FRONTEND_PORT"
+UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT=$PROXY_PORT start oauth2-proxy scripts/oauth2-proxy.sh
+for i in $(seq 1 "$WORKERS"); do
+  start "worker-$i" java -jar worker/target/worker-all.jar
+done
+wait_port oauth2-proxy "$PROXY_PORT"
+
+cat >&2 <<MSG
+
+gitfaas is running.
+  Sign in:      http://localhost:$PROXY_PORT  (type any e-mail address at the dev login form)
+  Cookie:       scripts/login.sh alice@example.com
+  Try it:       curl -b "_oauth2_proxy=\$(scripts/login.sh alice@example.com)" http://localhost:$PROXY_PORT/whoami
+  Logs:         $run/logs/
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "a service exited; see $run/logs/" >&2

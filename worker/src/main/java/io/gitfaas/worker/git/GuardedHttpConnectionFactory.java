@@ -71,6 +71,13 @@ public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory
     }
   }
 
+  static String readable(long bytes) {
+    if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) {
+      return (bytes >> 20) + " MiB";
+    }
+    return bytes >= 1024 ? (bytes >> 10) + " KiB" : bytes + " bytes";
+  }
+
   private static final class Budget {
     private final CloneLimits limits;
     private final AtomicLong received = new AtomicLong();
@@ -82,7 +89,7 @@ public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory
     void add(long n) throws IOException {
       if (received.addAndGet(n) > limits.maxBytes()) {
         throw new RejectedCloneException(
-            "repository is larger than " + (limits.maxBytes() >> 20) + " MiB (GIT_MAX_REPO_BYTES)");
+            "repository is larger than " + readable(limits.maxBytes()) + " (GIT_MAX_REPO_BYTES)");
       }
       checkTime();
     }

@@ -1,0 +1,65 @@
+package io.gitfaas.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gitfaas.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The REST API as a user calls it: through oauth2-proxy with the session cookie. */
+final class ApiClient {
+  private final HttpClient http =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+  private final String base;
+  private final String cookie;
+
+  ApiClient(String base, String cookie) {
+    this.base = base;
+    this.cookie = cookie;
+  }
+
+  HttpResponse<byte[]> get(String path) throws Exception {
+    return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  HttpResponse<byte[]> post(String path, String json) throws Exception {
+    return http.send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  JsonNode json(HttpResponse<byte[]> response) throws Exception {
+    return Json.MAPPER.readTree(response.body());
+  }
+
+  String createTask(String url, String... parameters) throws Exception {
+    var body =
+        Json.MAPPER.createObjectNode().put("url", url);
+    var params = body.putArray("parameters");
+    for (String p : parameters) {
+      params.add(p);
+    }
+    var r = post("/createTask", body.toString());
+    if (r.statusCode() != 201) {
+      throw new IllegalStateException("createTask: " + r.statusCode() + " " + new String(r.body()));
+    }
+    return json(r).get("taskId").asText();
+  }
+
+  JsonNode status(String taskId) throws Exception {
+    return json(get("/getTaskStatus?taskId=" + taskId));
+  }
+
+  private HttpRequest.Builder request(String path) {
+    var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    if (cookie != null) {
+      b.header("Cookie", "_oauth2_proxy=" + cookie);
+    }
+    return b;
+  }
+}

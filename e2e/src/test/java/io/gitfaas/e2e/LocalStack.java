@@ -1,0 +1,136 @@
+package io.gitfaas.e2e;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.devidp.DevIdentityProviderMain;
+import io.gitfaas.frontend.Frontend;
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.testkit.FreePort;
+import io.gitfaas.testkit.GitHttpServer;
+import io.gitfaas.testkit.NatsTestServer;
+import io.gitfaas.testkit.Processes;
+import io.gitfaas.testkit.TempDirs;
+import io.gitfaas.worker.WorkerMain;
+import io.javalin.Javalin;
+import io.nats.client.Connection;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+
+/**
+ * The whole stack as `make run` starts it, on free ports: nats-server, the dev identity provider,
+ * the frontend, oauth2-proxy (through the project's own script) and worker processes.
+ */
+final class LocalStack implements AutoCloseable {
+  static final String CLIENT_ID = "gitfaas-e2e";
+
+  final Path root = projectRoot();
+  final NatsTestServer nats = new NatsTestServer();
+  final GitHttpServer git = new GitHttpServer();
+  final Path dir;
+  final Map<String, String> env = new HashMap<>();
+  private final MockOAuth2Server idp;
+  private final Connection connection;
+  private final Javalin frontend;
+  private final Process proxy;
+  private final List<Process> workers = new ArrayList<>();
+  final int proxyPort = FreePort.pick();
+
+  LocalStack(Map<String, String> overrides) throws Exception {
+    dir = Files.createTempDirectory("gitfaas-e2e-");
+    int idpPort = FreePort.pick();
+    idp = DevIdentityProviderMain.start("127.0.0.1", idpPort);
+    env.put("NATS_URL", nats.url());
+    env.put("OIDC_ISSUER_URL", "http://127.0.0.1:" + idpPort + "/default");
+    env.put("OIDC_CLIENT_ID", CLIENT_ID);
+    env.put("OIDC_EMAIL_CLAIM", "sub");
+    env.put("FRONTEND_PORT", "0");
+    env.put("GIT_ALLOW_HTTP", "true");
+    env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
+    env.put("WORKER_WORK_DIR", dir.resolve("work").toString());
+    env.put("WORKER_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
+    env.putAll(overrides);
+    Settings settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
+    connection = NatsConnector.connect(settings.nats(), "e2e-frontend");
+    NatsResources.of(connection, settings).ensure();
+    frontend = Frontend.create(settings, connection).start();
+
+    var pb =
+        new ProcessBuilder(root.resolve("scripts/oauth2-proxy.sh").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("oauth2-proxy.log").toFile());
+    pb.environment().putAll(env);
+    pb.environment().put("OIDC_CLIENT_SECRET", "e2e-secret");
+    pb.environment().put("COOKIE_SECRET", "0123456789abcdef0123456789abcdef");
+    pb.environment().put("UPSTREAM", "http://127.0.0.1:" + frontend.port());
+    pb.environment().put("PROXY_PORT", Integer.toString(proxyPort));
+    proxy = pb.start();
+    Processes.awaitPort(proxy, proxyPort, Duration.ofSeconds(30), "oauth2-proxy");
+  }
+
+  String baseUrl() {
+    return "http://localhost:" + proxyPort;
+  }
+
+  /** A worker in a process of its own, with the same classpath as the tests. */
+  Process startWorker() throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    var pb =
+        new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                WorkerMain.class.getName())
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(
+                    dir.resolve("worker-" + workers.size() + ".log").toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    workers.add(p);
+    return p;
+  }
+
+  /** The cookie value scripts/login.sh prints for the user. */
+  String login(String email) throws Exception {
+    Process p =
+        new ProcessBuilder(root.resolve("scripts/login.sh").toString(), email, baseUrl())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (p.waitFor() != 0 || out.isEmpty()) {
+      throw new IllegalStateException("login.sh failed for " + email + ": " + out);
+    }
+    return out;
+  }
+
+  String log(String name) throws IOException {
+    Path p = dir.resolve(name);
+    return Files.exists(p) ? Files.readString(p) : "";
+  }
+
+  @Override
+  public void close() throws Exception {
+    workers.forEach(Processes::stop);
+    Processes.stop(proxy);
+    frontend.stop();
+    connection.close();
+    idp.shutdown();
+    git.close();
+    nats.close();
+    TempDirs.deleteQuietly(dir);
+  }
+
+  static Path projectRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("scripts/oauth2-proxy.sh"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("project root (with scripts/) not found");
+  }
+}

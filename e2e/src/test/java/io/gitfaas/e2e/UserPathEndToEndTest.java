@@ -1,0 +1,110 @@
+package io.gitfaas.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gitfaas.testkit.GoRepos;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * As a user would: sign in at the identity provider through oauth2-proxy, submit a Go
+ * repository, watch its status, download the zip, list tasks; and as another user, see none of
+ * it.
+ */
+class UserPathEndToEndTest {
+  static LocalStack stack;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = new LocalStack(Map.of());
+    stack.startWorker();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    stack.close();
+  }
+
+  @Test
+  void signInSubmitPollDownloadList() throws Exception {
+    var anonymous = new ApiClient(stack.baseUrl(), null);
+    var noCookie = anonymous.get("/getAllTasks");
+    assertThat(noCookie.statusCode()).isEqualTo(401);
+    assertThat(anonymous.get("/healthz").statusCode()).isEqualTo(200);
+
+    var alice = new ApiClient(stack.baseUrl(), stack.login("alice@example.com"));
+    JsonNode me = alice.json(alice.get("/whoami"));
+    assertThat(me.get("email").asText()).isEqualTo("alice@example.com");
+
+    String url = stack.git.createRepo("hello", GoRepos.hello());
+    // Once cold (first build of this commit for alice), then warm.
+    for (String run : new String[] {"cold", "warm"}) {
+      long start = System.nanoTime();
+      String id = alice.createTask(url, "one", "two words");
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      JsonNode done =
+          await()
+              .atMost(Duration.ofMinutes(3))
+              .pollInterval(Duration.ofMillis(50))
+              .until(
+                  () -> {
+                    JsonNode s = alice.status(id);
+                    seen.add(s.get("status").asText());
+                    return s;
+                  },
+                  s -> s.get("code").asInt() >= 300);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      System.out.printf("e2e hello-world (%s): createTask to FINISHED in %d ms%n", run, millis);
+      assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
+      assertThat(done.get("exitCode").asInt()).isZero();
+      assertThat(seen).contains("FINISHED");
+
+      var result = alice.get("/getTaskResult?taskId=" + id);
+      assertThat(result.statusCode()).isEqualTo(200);
+      assertThat(result.headers().firstValue("Content-Type")).hasValue("application/zip");
+      assertThat(result.headers().firstValue("Content-Disposition").orElseThrow())
+          .contains(id + ".zip");
+      Map<String, String> zip = unzip(result.body());
+      assertThat(zip.get("stdout.txt")).isEqualTo("hello one|two words\n");
+      assertThat(zip).containsKeys("stderr.txt", "result.json", "build.log");
+
+      JsonNode all = alice.json(alice.get("/getAllTasks")).get("tasks");
+      assertThat(all.get(0).get("taskId").asText()).isEqualTo(id);
+
+      var bob = new ApiClient(stack.baseUrl(), stack.login("bob@example.com"));
+      assertThat(bob.get("/getTaskStatus?taskId=" + id).statusCode()).isEqualTo(404);
+      assertThat(bob.get("/getTaskResult?taskId=" + id).statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void resultOfAnUnfinishedTaskIs409() throws Exception {
+    var carol = new ApiClient(stack.baseUrl(), stack.login("carol@example.com"));
+    String id = carol.createTask(stack.git.createRepo("slow", GoRepos.sleeper("3s")));
+    var early = carol.get("/getTaskResult?taskId=" + id);
+    assertThat(early.statusCode()).isEqualTo(409);
+    assertThat(carol.json(early).get("status").asText()).isIn("PENDING", "EXECUTING");
+  }
+
+  static Map<String, String> unzip(byte[] bytes) throws Exception {
+    Map<String, String> out = new HashMap<>();
+    try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(bytes))) {
+      for (ZipArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.put(e.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+}

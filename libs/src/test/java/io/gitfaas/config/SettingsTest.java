@@ -1,0 +1,95 @@
+package io.gitfaas.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gitfaas.config.Settings.Service;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+  @Test
+  void defaultsAreThoseOfTheDesign() {
+    Settings s = Settings.fromEnv(Map.of(), Service.WORKER);
+    assertThat(s.nats().url()).isEqualTo("nats://127.0.0.1:4222");
+    assertThat(s.limits().maxActivePerUser()).isEqualTo(80);
+    assertThat(s.limits().ttl()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(s.limits().runTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(s.limits().buildTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(s.limits().memoryLimit()).isEqualTo(512L << 20);
+    assertThat(s.limits().maxProcesses()).isEqualTo(128);
+    assertThat(s.limits().maxOutputBytes()).isEqualTo(1L << 20);
+    assertThat(s.limits().resultMaxBytes()).isEqualTo(16L << 20);
+    assertThat(s.git().allowHttp()).isFalse();
+    assertThat(s.git().allowPrivateHosts()).isFalse();
+    assertThat(s.git().allowedHosts()).isEmpty();
+    assertThat(s.observer().interval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.observer().minWorkers()).isEqualTo(3);
+    assertThat(s.observer().maxWorkers()).isEqualTo(10);
+    assertThat(s.observer().scaler()).isEqualTo(Settings.ScalerKind.PROCESS);
+    assertThat(s.worker().concurrency()).isEqualTo(1);
+    assertThat(s.observer().injectMaxBytes()).isEqualTo(64L << 20);
+  }
+
+  @Test
+  void durationsAndSizesParse() {
+    assertThat(Env.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Env.parseDuration("20s")).isEqualTo(Duration.ofSeconds(20));
+    assertThat(Env.parseDuration("20m")).isEqualTo(Duration.ofMinutes(20));
+    assertThat(Env.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(Env.parseDuration("20")).isNull();
+    assertThat(Env.parseDuration("-1s")).isNull();
+    assertThat(Env.parseSize("512k")).isEqualTo(512L << 10);
+    assertThat(Env.parseSize("16m")).isEqualTo(16L << 20);
+    assertThat(Env.parseSize("1g")).isEqualTo(1L << 30);
+    assertThat(Env.parseSize("100")).isEqualTo(100);
+    assertThat(Env.parseSize("1t")).isEqualTo(-1);
+    assertThat(Env.parseSize("99999999999999999")).isEqualTo(-1);
+  }
+
+  @Test
+  void listsAreTrimmedAndLowerCased() {
+    Settings s =
+        Settings.fromEnv(
+            Map.of("ADMIN_EMAILS", " Root@Example.com, ,b@x.y", "GIT_ALLOWED_HOSTS", "GitHub.com"),
+            Service.WORKER);
+    assertThat(s.frontend().adminEmails()).containsExactlyInAnyOrder("root@example.com", "b@x.y");
+    assertThat(s.git().allowedHosts()).containsExactly("github.com");
+  }
+
+  @Test
+  void everyBadValueIsNamedAtOnce() {
+    assertThatThrownBy(
+            () ->
+                Settings.fromEnv(
+                    Map.of(
+                        "TASK_RUN_TIMEOUT", "20",
+                        "TASK_MEMORY_LIMIT", "lots",
+                        "GIT_ALLOW_HTTP", "maybe",
+                        "MAX_ACTIVE_TASKS_PER_USER", "0",
+                        "SCALER", "magic",
+                        "MIN_WORKERS", "20"),
+                    Service.WORKER))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("TASK_RUN_TIMEOUT: '20' is not a duration")
+        .hasMessageContaining("TASK_MEMORY_LIMIT: 'lots' is not a size")
+        .hasMessageContaining("GIT_ALLOW_HTTP: 'maybe' is not true or false")
+        .hasMessageContaining("MAX_ACTIVE_TASKS_PER_USER")
+        .hasMessageContaining("SCALER: 'magic' is not one of [process, docker, kubernetes]")
+        .hasMessageContaining("MIN_WORKERS: must not exceed MAX_WORKERS");
+  }
+
+  @Test
+  void theFrontendNeedsItsIdentityProvider() {
+    assertThatThrownBy(() -> Settings.fromEnv(Map.of(), Service.FRONTEND))
+        .hasMessageContaining("OIDC_ISSUER_URL: required by the frontend")
+        .hasMessageContaining("OIDC_CLIENT_ID: required by the frontend");
+    Settings s =
+        Settings.fromEnv(
+            Map.of("OIDC_ISSUER_URL", "https://accounts.google.com/", "OIDC_CLIENT_ID", "x"),
+            Service.FRONTEND);
+    assertThat(s.frontend().oidcIssuerUrl()).isEqualTo("https://accounts.google.com");
+    assertThat(s.frontend().host()).isEqualTo("127.0.0.1");
+  }
+}

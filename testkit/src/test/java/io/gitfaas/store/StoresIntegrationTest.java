@@ -1,0 +1,132 @@
+package io.gitfaas.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission.Found;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.TaskRequest;
+import io.gitfaas.task.TaskStatus;
+import io.gitfaas.testkit.NatsTestServer;
+import io.nats.client.Connection;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The NATS-backed stores against a real nats-server. */
+class StoresIntegrationTest {
+  static NatsTestServer nats;
+  static Connection connection;
+  static NatsResources resources;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nats = new NatsTestServer();
+    connection = NatsConnector.connect(nats.settings(), "stores-test");
+    resources = new NatsResources(connection, Duration.ofMinutes(20), Duration.ofSeconds(30), 1);
+    resources.ensure();
+    resources.ensure(); // idempotent
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    connection.close();
+    nats.close();
+  }
+
+  static TaskRequest request(String owner) {
+    return new TaskRequest(UUID.randomUUID(), owner, "https://x/y", null, List.of(), Instant.now());
+  }
+
+  @Test
+  void statusWritesAreCompareAndSet() throws Exception {
+    TaskStore store = new TaskStore(resources);
+    TaskRecord pending = TaskRecord.pending(request("cas@example.com"));
+    Versioned<TaskRecord> v1 = store.create("cas@example.com", pending);
+    Versioned<TaskRecord> v2 =
+        store.update("cas@example.com", v1, v1.value().executing(Instant.now(), 1));
+
+    // A second writer still holding revision 1 loses.
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "cas@example.com",
+                    v1,
+                    v1.value().finished(TaskStatus.FINISHED, Instant.now(), 0, null, null)))
+        .isInstanceOf(StaleRevisionException.class);
+    Versioned<TaskRecord> v3 =
+        store.update(
+            "cas@example.com",
+            v2,
+            v2.value().finished(TaskStatus.FINISHED_ERRORS, Instant.now(), 1, "exit 1", null));
+    assertThat(store.get("cas@example.com", pending.taskId()).orElseThrow())
+        .isEqualTo(v3);
+    assertThatThrownBy(() -> store.update("cas@example.com", v3, v2.value()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(store.get("other@example.com", pending.taskId())).isEmpty();
+  }
+
+  @Test
+  void listIsNewestFirstAndPerUser() {
+    TaskStore store = new TaskStore(resources);
+    var older = request("list@example.com");
+    var newer =
+        new TaskRequest(
+            UUID.randomUUID(), "list@example.com", "https://x/y", null, List.of(),
+            older.createdAt().plusSeconds(1));
+    store.create("list@example.com", TaskRecord.pending(older));
+    store.create("list@example.com", TaskRecord.pending(newer));
+    assertThat(store.list("list@example.com"))
+        .extracting(TaskRecord::taskId)
+        .containsExactly(newer.taskId(), older.taskId());
+  }
+
+  @Test
+  void admissionPrunesEndedAndLongAbsentTasksOnly() {
+    Admission admission = new Admission(resources);
+    String user = "admit@example.com";
+    Instant now = Instant.now();
+    UUID ended = UUID.randomUUID();
+    UUID absentRecently = UUID.randomUUID();
+    assertThat(admission.admit(user, ended, 2, id -> Found.ACTIVE, now)).isTrue();
+    assertThat(admission.admit(user, absentRecently, 2, id -> Found.ACTIVE, now)).isTrue();
+    assertThat(admission.admit(user, UUID.randomUUID(), 2, id -> Found.ACTIVE, now)).isFalse();
+    // Full: the ended one is pruned, the recently admitted one without a record yet is kept.
+    UUID third = UUID.randomUUID();
+    assertThat(
+            admission.admit(
+                user, third, 2, id -> id.equals(ended) ? Found.ENDED : Found.ABSENT, now))
+        .isTrue();
+    assertThat(admission.active(user)).containsExactlyInAnyOrder(absentRecently, third);
+    admission.release(user, third);
+    admission.release(user, third);
+    assertThat(admission.active(user)).containsExactly(absentRecently);
+  }
+
+  @Test
+  void resultsRoundTripPerOwner() throws Exception {
+    ResultStore results = new ResultStore(resources);
+    UUID id = UUID.randomUUID();
+    Path zip = Files.createTempFile("result", ".zip");
+    byte[] content = new byte[3 * 1024 * 1024 + 17];
+    new java.util.Random(1).nextBytes(content);
+    Files.write(zip, content);
+    results.put("res@example.com", id, zip);
+
+    assertThat(results.size("res@example.com", id)).hasValue(content.length);
+    assertThat(results.size("thief@example.com", id)).isEmpty();
+    var out = new ByteArrayOutputStream();
+    results.copyTo("res@example.com", id, out);
+    assertThat(out.toByteArray()).isEqualTo(content);
+    Files.delete(zip);
+  }
+}

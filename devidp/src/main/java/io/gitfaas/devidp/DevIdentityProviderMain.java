@@ -5,9 +5,9 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 
 /**
- * The local stack's identity provider: a real OpenID Connect server (navikt's
- * mock-oauth2-server) whose login form signs in any user name. The name typed is the token's
- * subject; sign in with an e-mail address. Development and tests only: it checks no password.
+ * The local stack's identity provider: a real OpenID Connect server (navikt's mock-oauth2-server)
+ * whose login form signs in any user name. The name typed is the token's subject; sign in with an
+ * e-mail address. Development and tests only: it checks no password.
  */
 public final class DevIdentityProviderMain {
   private DevIdentityProviderMain() {}

@@ -38,8 +38,7 @@ final class ApiClient {
   }
 
   String createTask(String url, String... parameters) throws Exception {
-    var body =
-        Json.MAPPER.createObjectNode().put("url", url);
+    var body = Json.MAPPER.createObjectNode().put("url", url);
     var params = body.putArray("parameters");
     for (String p : parameters) {
       params.add(p);

@@ -55,7 +55,9 @@ final class LocalStack implements AutoCloseable {
     env.put("GIT_ALLOW_HTTP", "true");
     env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
     env.put("WORKER_WORK_DIR", dir.resolve("work").toString());
-    env.put("WORKER_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
+    env.put(
+        "WORKER_CACHE_DIR",
+        Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
     env.putAll(overrides);
     Settings settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
     connection = NatsConnector.connect(settings.nats(), "e2e-frontend");
@@ -83,8 +85,8 @@ final class LocalStack implements AutoCloseable {
   Process startWorker() throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var pb =
-        new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                WorkerMain.class.getName())
+        new ProcessBuilder(
+                java, "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName())
             .redirectErrorStream(true)
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(

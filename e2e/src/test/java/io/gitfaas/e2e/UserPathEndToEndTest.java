@@ -19,9 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * As a user would: sign in at the identity provider through oauth2-proxy, submit a Go
- * repository, watch its status, download the zip, list tasks; and as another user, see none of
- * it.
+ * As a user would: sign in at the identity provider through oauth2-proxy, submit a Go repository,
+ * watch its status, download the zip, list tasks; and as another user, see none of it.
  */
 class UserPathEndToEndTest {
   static LocalStack stack;

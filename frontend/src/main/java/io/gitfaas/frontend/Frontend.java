@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 /** The REST frontend: every request but /healthz carries a verified identity. */
 public final class Frontend {
   private static final Logger LOG = LoggerFactory.getLogger(Frontend.class);
+
   /** 64 parameters of 4 KiB and a URL fit with room to spare; more is refused with 413. */
   public static final long MAX_BODY_BYTES = 512 * 1024;
 
@@ -61,10 +62,12 @@ public final class Frontend {
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, connection));
           config.routes.before(ctx -> authenticate(ctx, verifier));
-          config.routes.post("/createTask", ctx -> {
-            rejectLargeBody(ctx);
-            routes.createTask(ctx);
-          });
+          config.routes.post(
+              "/createTask",
+              ctx -> {
+                rejectLargeBody(ctx);
+                routes.createTask(ctx);
+              });
           config.routes.get("/getTaskStatus", routes::getTaskStatus);
           config.routes.get("/getTaskResult", routes::getTaskResult);
           config.routes.get("/getAllTasks", routes::getAllTasks);
@@ -91,7 +94,9 @@ public final class Frontend {
               });
           config.routes.error(404, "*", ctx -> defaultError(ctx, "no such route: " + ctx.path()));
           config.routes.error(
-              405, "*", ctx -> defaultError(ctx, ctx.method() + " is not allowed on " + ctx.path()));
+              405,
+              "*",
+              ctx -> defaultError(ctx, ctx.method() + " is not allowed on " + ctx.path()));
         });
   }
 

@@ -75,7 +75,10 @@ class FrontendIntegrationTest {
 
   static String token(String email) {
     return idp.issueToken(
-            "default", "subject-" + email, CLIENT_ID, Map.of("email", email, "email_verified", true))
+            "default",
+            "subject-" + email,
+            CLIENT_ID,
+            Map.of("email", email, "email_verified", true))
         .serialize();
   }
 
@@ -117,7 +120,8 @@ class FrontendIntegrationTest {
     assertThat(forged.statusCode()).isEqualTo(401);
     assertThat(json(forged).get("error").asText()).contains("sign in");
     String otherAudience =
-        idp.issueToken("default", "x", "someone-else", Map.of("email", "a@example.com")).serialize();
+        idp.issueToken("default", "x", "someone-else", Map.of("email", "a@example.com"))
+            .serialize();
     var wrongAud =
         http.send(
             HttpRequest.newBuilder(URI.create(base + "/whoami"))
@@ -137,7 +141,8 @@ class FrontendIntegrationTest {
     var bad =
         http.send(
             HttpRequest.newBuilder(URI.create(base + "/whoami"))
-                .header("Authorization", "Bearer " + parts[0] + "." + forgedPayload + "." + parts[2])
+                .header(
+                    "Authorization", "Bearer " + parts[0] + "." + forgedPayload + "." + parts[2])
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(bad.statusCode()).isEqualTo(401);
@@ -215,7 +220,8 @@ class FrontendIntegrationTest {
             "{\"url\": \"https://user:pw@example.com/r.git\"}",
             "{\"url\": \"-u http://x\"}",
             "{\"url\": \"http://127.0.0.1/r.git\", \"parameters\": ["
-                + String.join(",", Collections.nCopies(65, "\"p\"")) + "]}");
+                + String.join(",", Collections.nCopies(65, "\"p\""))
+                + "]}");
     for (String body : bodies) {
       var r = create(body, "bad@example.com");
       assertThat(r.statusCode()).as(body).isEqualTo(400);

@@ -111,7 +111,9 @@ public final class Env {
       }
     }
     return problem(
-        name, v, "one of " + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT),
+        name,
+        v,
+        "one of " + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT),
         fallback);
   }
 

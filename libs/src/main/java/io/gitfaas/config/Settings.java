@@ -92,7 +92,10 @@ public record Settings(
             env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000),
             env.duration("TASK_TTL", DEFAULT_TASK_TTL, Duration.ofMinutes(1), Duration.ofDays(7)),
             env.duration(
-                "TASK_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, Duration.ofMillis(100), Duration.ofHours(1)),
+                "TASK_RUN_TIMEOUT",
+                DEFAULT_RUN_TIMEOUT,
+                Duration.ofMillis(100),
+                Duration.ofHours(1)),
             env.duration(
                 "TASK_BUILD_TIMEOUT",
                 DEFAULT_BUILD_TIMEOUT,
@@ -103,7 +106,10 @@ public record Settings(
             env.size("TASK_MAX_OUTPUT_BYTES", M, K, G),
             env.size("RESULT_MAX_BYTES", 16 * M, 64 * K, 4 * G),
             env.integer("TASK_MAX_ATTEMPTS", 3, 1, 100),
-            env.duration("TASK_LEASE", Duration.ofSeconds(30), Duration.ofSeconds(1),
+            env.duration(
+                "TASK_LEASE",
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
                 Duration.ofMinutes(10)));
     var git =
         new GitSettings(

@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * Which repository URLs a task may name. The same rules apply to the URL a user submits and to
- * every URL the Git client is redirected to, so a public URL cannot bounce into the host's
- * loopback or private network.
+ * every URL the Git client is redirected to, so a public URL cannot bounce into the host's loopback
+ * or private network.
  */
 public final class GitUrlPolicy {
   public static final int MAX_URL_LENGTH = 2048;

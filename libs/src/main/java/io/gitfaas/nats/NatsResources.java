@@ -39,8 +39,8 @@ public final class NatsResources {
   private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param lease how long a worker may hold a task without extending it; after that JetStream
-   *     hands the task to another worker
+   * @param lease how long a worker may hold a task without extending it; after that JetStream hands
+   *     the task to another worker
    */
   public NatsResources(Connection connection, Duration taskTtl, Duration lease, int replicas) {
     this.connection = connection;

@@ -19,17 +19,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The per-user set of active task ids (with when each was admitted), one KV entry per user changed only by compare-and-set, so
- * the active-task limit holds exactly across any number of frontends. Workers remove a task when
- * it ends; ids whose task ended without that (or expired) are pruned when the set looks full.
+ * The per-user set of active task ids (with when each was admitted), one KV entry per user changed
+ * only by compare-and-set, so the active-task limit holds exactly across any number of frontends.
+ * Workers remove a task when it ends; ids whose task ended without that (or expired) are pruned
+ * when the set looks full.
  */
 public final class Admission {
   private static final TypeReference<LinkedHashMap<UUID, Instant>> ID_MAP =
       new TypeReference<>() {};
 
   /**
-   * An admitted id whose record cannot be found is pruned only after this long: its submission
-   * may still be on its way to creating the record.
+   * An admitted id whose record cannot be found is pruned only after this long: its submission may
+   * still be on its way to creating the record.
    */
   static final Duration ABSENT_GRACE = Duration.ofMinutes(1);
 
@@ -68,8 +69,7 @@ public final class Admission {
                   e -> {
                     Found found = lookup.apply(e.getKey());
                     return found == Found.ENDED
-                        || (found == Found.ABSENT
-                            && e.getValue().plus(ABSENT_GRACE).isBefore(now));
+                        || (found == Found.ABSENT && e.getValue().plus(ABSENT_GRACE).isBefore(now));
                   });
           pruned = true;
         }
@@ -123,7 +123,8 @@ public final class Admission {
     }
   }
 
-  private void write(String key, long revision, Map<UUID, Instant> ids) throws StaleRevisionException {
+  private void write(String key, long revision, Map<UUID, Instant> ids)
+      throws StaleRevisionException {
     try {
       byte[] value = Json.write(ids);
       if (revision == 0) {

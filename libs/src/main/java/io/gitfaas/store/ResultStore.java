@@ -36,7 +36,9 @@ public final class ResultStore {
   public OptionalLong size(String owner, UUID taskId) {
     try {
       ObjectInfo info = resources.results().getInfo(name(owner, taskId));
-      return info == null || info.isDeleted() ? OptionalLong.empty() : OptionalLong.of(info.getSize());
+      return info == null || info.isDeleted()
+          ? OptionalLong.empty()
+          : OptionalLong.of(info.getSize());
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not look up the result of " + taskId, e);
     }

@@ -52,8 +52,7 @@ public final class TaskStore {
    * The one way a status changes: writes {@code next} only if the entry is still at {@code
    * current}'s revision and the status rule allows the move.
    */
-  public Versioned<TaskRecord> update(
-      String owner, Versioned<TaskRecord> current, TaskRecord next)
+  public Versioned<TaskRecord> update(String owner, Versioned<TaskRecord> current, TaskRecord next)
       throws StaleRevisionException {
     if (!current.value().taskId().equals(next.taskId())) {
       throw new IllegalArgumentException("task ids differ");

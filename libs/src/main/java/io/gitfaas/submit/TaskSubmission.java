@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepting a task: admit it under the user's active-task limit, record it as PENDING, then
- * enqueue it. The record exists before the message, so a worker always finds it; if enqueueing
- * fails the record and the admission are undone.
+ * Accepting a task: admit it under the user's active-task limit, record it as PENDING, then enqueue
+ * it. The record exists before the message, so a worker always finds it; if enqueueing fails the
+ * record and the admission are undone.
  */
 public final class TaskSubmission {
   private static final Logger LOG = LoggerFactory.getLogger(TaskSubmission.class);

@@ -61,15 +61,35 @@ public record TaskRecord(
   public TaskRecord executing(Instant now, int attempt) {
     requireMove(TaskStatus.EXECUTING);
     return new TaskRecord(
-        taskId, TaskStatus.EXECUTING, url, ref, parameters, createdAt, now, null, null, reason,
-        null, attempt);
+        taskId,
+        TaskStatus.EXECUTING,
+        url,
+        ref,
+        parameters,
+        createdAt,
+        now,
+        null,
+        null,
+        reason,
+        null,
+        attempt);
   }
 
   /** Hands the task back to the queue, e.g. after its worker died or stopped. */
   public TaskRecord requeued(String why) {
     requireMove(TaskStatus.PENDING);
     return new TaskRecord(
-        taskId, TaskStatus.PENDING, url, ref, parameters, createdAt, null, null, null, why, null,
+        taskId,
+        TaskStatus.PENDING,
+        url,
+        ref,
+        parameters,
+        createdAt,
+        null,
+        null,
+        null,
+        why,
+        null,
         attempt);
   }
 
@@ -80,7 +100,17 @@ public record TaskRecord(
     }
     requireMove(terminal);
     return new TaskRecord(
-        taskId, terminal, url, ref, parameters, createdAt, startedAt, now, exitCode, reason, error,
+        taskId,
+        terminal,
+        url,
+        ref,
+        parameters,
+        createdAt,
+        startedAt,
+        now,
+        exitCode,
+        reason,
+        error,
         attempt);
   }
 

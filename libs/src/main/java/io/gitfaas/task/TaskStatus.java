@@ -26,8 +26,8 @@ public enum TaskStatus {
   }
 
   /**
-   * The one rule for status changes. EXECUTING may go back to PENDING when the worker that held
-   * the task died and the queue hands it to another; nothing leaves a terminal state.
+   * The one rule for status changes. EXECUTING may go back to PENDING when the worker that held the
+   * task died and the queue hands it to another; nothing leaves a terminal state.
    */
   public boolean canMoveTo(TaskStatus next) {
     return switch (this) {

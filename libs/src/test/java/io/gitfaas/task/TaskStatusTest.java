@@ -43,20 +43,23 @@ class TaskStatusTest {
     assertThat(List.of(PENDING, EXECUTING, FINISHED, FINISHED_ERRORS, UNEXPECTED_ERRORS))
         .extracting(TaskStatus::code)
         .containsExactly(100, 200, 300, 400, 500);
-    assertThat(TaskStatus.terminal()).containsExactlyInAnyOrder(FINISHED, FINISHED_ERRORS,
-        UNEXPECTED_ERRORS);
+    assertThat(TaskStatus.terminal())
+        .containsExactlyInAnyOrder(FINISHED, FINISHED_ERRORS, UNEXPECTED_ERRORS);
   }
 
   @Test
   void recordsRefuseMovesTheTableForbids() {
     var request =
-        new TaskRequest(UUID.randomUUID(), "a@b.c", "https://x/y", null, List.of("p"), Instant.now());
+        new TaskRequest(
+            UUID.randomUUID(), "a@b.c", "https://x/y", null, List.of("p"), Instant.now());
     TaskRecord pending = TaskRecord.pending(request);
-    TaskRecord done = pending.executing(Instant.now(), 1).finished(FINISHED, Instant.now(), 0, null, null);
+    TaskRecord done =
+        pending.executing(Instant.now(), 1).finished(FINISHED, Instant.now(), 0, null, null);
 
     assertThat(done.status()).isEqualTo(FINISHED);
     assertThat(done.code()).isEqualTo(300);
-    assertThatThrownBy(() -> done.executing(Instant.now(), 2)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> done.executing(Instant.now(), 2))
+        .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> done.requeued("x")).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> pending.requeued("x")).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> pending.finished(EXECUTING, Instant.now(), null, null, null))

@@ -42,7 +42,9 @@ public final class GitHttpServer implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** Creates a bare repository {@code name.git} holding one commit of the files; returns its URL. */
+  /**
+   * Creates a bare repository {@code name.git} holding one commit of the files; returns its URL.
+   */
   public String createRepo(String name, Map<String, String> files) {
     return createRepo(name, files, List.of());
   }
@@ -62,7 +64,15 @@ public final class GitHttpServer implements AutoCloseable {
       for (String exe : executables) {
         git(work, "update-index", "--chmod=+x", exe);
       }
-      git(work, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m",
+      git(
+          work,
+          "-c",
+          "user.name=test",
+          "-c",
+          "user.email=test@example.com",
+          "commit",
+          "-q",
+          "-m",
           "fixture");
       git(root, "clone", "-q", "--bare", work.toString(), bare.toString());
       git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
@@ -86,8 +96,9 @@ public final class GitHttpServer implements AutoCloseable {
         if (path.startsWith(r.getKey())) {
           String rest = path.substring(r.getKey().length());
           String query = exchange.getRequestURI().getRawQuery();
-          exchange.getResponseHeaders().add(
-              "Location", r.getValue() + rest + (query == null ? "" : "?" + query));
+          exchange
+              .getResponseHeaders()
+              .add("Location", r.getValue() + rest + (query == null ? "" : "?" + query));
           exchange.sendResponseHeaders(302, -1);
           return;
         }
@@ -104,8 +115,11 @@ public final class GitHttpServer implements AutoCloseable {
     env.put("GIT_HTTP_EXPORT_ALL", "1");
     env.put("PATH_INFO", path);
     env.put("REQUEST_METHOD", exchange.getRequestMethod());
-    env.put("QUERY_STRING", exchange.getRequestURI().getRawQuery() == null
-        ? "" : exchange.getRequestURI().getRawQuery());
+    env.put(
+        "QUERY_STRING",
+        exchange.getRequestURI().getRawQuery() == null
+            ? ""
+            : exchange.getRequestURI().getRawQuery());
     env.put("CONTENT_LENGTH", Integer.toString(body.length));
     env.put("REMOTE_ADDR", "127.0.0.1");
     copyHeader(exchange, env, "Content-Type", "CONTENT_TYPE");

@@ -22,14 +22,19 @@ public final class GoRepos {
     return program(
         "\tfmt.Println(\"hello \" + strings.Join(os.Args[1:], \"|\"))\n"
             + "\tfmt.Fprintln(os.Stderr, \"to stderr\")",
-        "fmt", "os", "strings");
+        "fmt",
+        "os",
+        "strings");
   }
 
   /** Sleeps for the given duration, then prints "done". */
   public static Map<String, String> sleeper(String duration) {
     return program(
-        "\td, _ := time.ParseDuration(\"" + duration + "\")\n"
+        "\td, _ := time.ParseDuration(\""
+            + duration
+            + "\")\n"
             + "\ttime.Sleep(d)\n\tfmt.Println(\"done\")",
-        "fmt", "time");
+        "fmt",
+        "time");
   }
 }

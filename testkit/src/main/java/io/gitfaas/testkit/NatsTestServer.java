@@ -36,7 +36,8 @@ public final class NatsTestServer implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Binaries.find("nats-server").toString());
     cmd.addAll(
-        List.of("-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", storeDir.toString()));
+        List.of(
+            "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", storeDir.toString()));
     try {
       process =
           new ProcessBuilder(cmd)

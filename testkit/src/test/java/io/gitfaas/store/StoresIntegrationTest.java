@@ -68,8 +68,7 @@ class StoresIntegrationTest {
             "cas@example.com",
             v2,
             v2.value().finished(TaskStatus.FINISHED_ERRORS, Instant.now(), 1, "exit 1", null));
-    assertThat(store.get("cas@example.com", pending.taskId()).orElseThrow())
-        .isEqualTo(v3);
+    assertThat(store.get("cas@example.com", pending.taskId()).orElseThrow()).isEqualTo(v3);
     assertThatThrownBy(() -> store.update("cas@example.com", v3, v2.value()))
         .isInstanceOf(IllegalStateException.class);
     assertThat(store.get("other@example.com", pending.taskId())).isEmpty();
@@ -81,7 +80,11 @@ class StoresIntegrationTest {
     var older = request("list@example.com");
     var newer =
         new TaskRequest(
-            UUID.randomUUID(), "list@example.com", "https://x/y", null, List.of(),
+            UUID.randomUUID(),
+            "list@example.com",
+            "https://x/y",
+            null,
+            List.of(),
             older.createdAt().plusSeconds(1));
     store.create("list@example.com", TaskRecord.pending(older));
     store.create("list@example.com", TaskRecord.pending(newer));

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls tasks from the work queue, one loop per concurrent slot. A loop survives any one bad
- * message or NATS hiccup. While a task runs its lease is extended, so JetStream redelivers it
- * only when this worker is really gone.
+ * message or NATS hiccup. While a task runs its lease is extended, so JetStream redelivers it only
+ * when this worker is really gone.
  */
 public final class TaskConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);

@@ -119,8 +119,14 @@ public final class TaskExecutor {
       }
       SandboxSpec spec =
           new SandboxSpec(
-              step.command(), Runtime.SRC_DIR, binds, runtime.toolchain(), env, step.network(),
-              left, limits.maxOutputBytes());
+              step.command(),
+              Runtime.SRC_DIR,
+              binds,
+              runtime.toolchain(),
+              env,
+              step.network(),
+              left,
+              limits.maxOutputBytes());
       SandboxResult result = sandbox.run(spec, stepLog, null);
       appendStep(ws.buildLog(), step, stepLog);
       if (result.timedOut()) {
@@ -141,13 +147,20 @@ public final class TaskExecutor {
   private SandboxSpec runSpec(TaskRequest task, Runtime runtime, Workspace ws) {
     Map<String, String> env =
         Map.of(
-            "PATH", RUN_PATH,
-            "HOME", "/tmp",
-            "TMPDIR", "/tmp",
-            "LANG", "C.UTF-8",
-            "OUTPUT_DIR", OUTPUT_DIR,
-            "INJECT_DIR", INJECT_DIR,
-            "TASK_ID", task.taskId().toString());
+            "PATH",
+            RUN_PATH,
+            "HOME",
+            "/tmp",
+            "TMPDIR",
+            "/tmp",
+            "LANG",
+            "C.UTF-8",
+            "OUTPUT_DIR",
+            OUTPUT_DIR,
+            "INJECT_DIR",
+            INJECT_DIR,
+            "TASK_ID",
+            task.taskId().toString());
     return new SandboxSpec(
         runtime.runCommand(task.parameters()),
         Runtime.SRC_DIR,
@@ -160,7 +173,8 @@ public final class TaskExecutor {
   }
 
   private String buildTimeoutReason() {
-    return "clone and build did not finish in " + seconds(limits.buildTimeout())
+    return "clone and build did not finish in "
+        + seconds(limits.buildTimeout())
         + " (TASK_BUILD_TIMEOUT)";
   }
 

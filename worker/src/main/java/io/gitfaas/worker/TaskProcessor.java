@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one queue message through its task's life: claim the task (compare-and-set), run it,
- * store the zip, write the terminal status, and only then acknowledge. A worker that dies at any
- * point leaves the message to be redelivered; the status tells the next worker where it stands.
+ * Takes one queue message through its task's life: claim the task (compare-and-set), run it, store
+ * the zip, write the terminal status, and only then acknowledge. A worker that dies at any point
+ * leaves the message to be redelivered; the status tells the next worker where it stands.
  */
 public final class TaskProcessor {
   private static final Logger LOG = LoggerFactory.getLogger(TaskProcessor.class);
@@ -90,7 +90,9 @@ public final class TaskProcessor {
         Outcome gaveUp = new Outcome();
         gaveUp.fail(
             TaskStatus.UNEXPECTED_ERRORS,
-            "the task was started " + limits.maxAttempts() + " times and its worker was lost"
+            "the task was started "
+                + limits.maxAttempts()
+                + " times and its worker was lost"
                 + " each time (TASK_MAX_ATTEMPTS)",
             "TASK_MAX_ATTEMPTS");
         return finish(request, current, gaveUp, null);
@@ -100,11 +102,15 @@ public final class TaskProcessor {
             tasks.update(
                 request.owner(),
                 current,
-                current.value().requeued("its worker was lost; retrying (attempt " + delivered + ")"));
+                current
+                    .value()
+                    .requeued("its worker was lost; retrying (attempt " + delivered + ")"));
       }
       current =
           tasks.update(
-              request.owner(), current, current.value().executing(clock.instant(), (int) delivered));
+              request.owner(),
+              current,
+              current.value().executing(clock.instant(), (int) delivered));
     } catch (StaleRevisionException e) {
       LOG.info("task {} was claimed elsewhere: {}", request.taskId(), e.getMessage());
       return Disposition.LEAVE;

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 /** A worker process: pulls tasks and runs them in the sandbox until SIGTERM. */
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
   /** How long running tasks may finish after SIGTERM before they are handed back. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(8);
 

@@ -69,8 +69,7 @@ class WorkerIntegrationTest {
     NatsResources resources = NatsResources.of(connection, settings);
     tasks = new TaskStore(resources);
     results = new ResultStore(resources);
-    submission =
-        new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
+    submission = new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
   }
 
   @AfterAll
@@ -91,15 +90,13 @@ class WorkerIntegrationTest {
   }
 
   static TaskRecord runToEnd(String url, String ref, List<String> parameters) throws Exception {
-    var request =
-        new TaskRequest(UUID.randomUUID(), USER, url, ref, parameters, Instant.now());
+    var request = new TaskRequest(UUID.randomUUID(), USER, url, ref, parameters, Instant.now());
     submission.submit(request);
     return await()
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(100))
         .until(
-            () -> tasks.get(USER, request.taskId()).orElseThrow().value(),
-            TaskRecord::isTerminal);
+            () -> tasks.get(USER, request.taskId()).orElseThrow().value(), TaskRecord::isTerminal);
   }
 
   static Map<String, byte[]> zip(TaskRecord record) throws IOException {
@@ -132,8 +129,13 @@ class WorkerIntegrationTest {
     assertThat(text(zip, "stderr.txt")).isEqualTo("to stderr\n");
     assertThat(zip).containsKeys("result.json", "build.log");
     assertThat(text(zip, "result.json"))
-        .contains("\"status\":\"FINISHED\"", "\"runtime\":\"go\"", "\"clone\"", "\"build\"",
-            "\"run\"", "\"queued\"");
+        .contains(
+            "\"status\":\"FINISHED\"",
+            "\"runtime\":\"go\"",
+            "\"clone\"",
+            "\"build\"",
+            "\"run\"",
+            "\"queued\"");
   }
 
   @Test
@@ -148,7 +150,8 @@ class WorkerIntegrationTest {
                     + "\tos.Symlink(\"/etc/passwd\", filepath.Join(dir, \"passwd\"))\n"
                     + "\tif err := os.WriteFile(\"/usr/evil\", []byte(\"x\"), 0o644); err == nil {"
                     + " os.Exit(9) }",
-                "os", "path/filepath"));
+                "os",
+                "path/filepath"));
     TaskRecord done = runToEnd(url, List.of());
 
     assertThat(done.status()).as(done.reason()).isEqualTo(TaskStatus.FINISHED);
@@ -196,11 +199,15 @@ class WorkerIntegrationTest {
         git.createRepo(
             "orphans",
             GoRepos.program(
-                "\tcmd := exec.Command(\"/bin/sleep\", \"" + marker + "\")\n"
+                "\tcmd := exec.Command(\"/bin/sleep\", \""
+                    + marker
+                    + "\")\n"
                     + "\tcmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}\n"
                     + "\tif err := cmd.Start(); err != nil { panic(err) }\n"
                     + "\tfmt.Println(\"started\", cmd.Process.Pid)",
-                "fmt", "os/exec", "syscall"));
+                "fmt",
+                "os/exec",
+                "syscall"));
     TaskRecord done = runToEnd(url, List.of());
 
     assertThat(done.status()).as(done.reason()).isEqualTo(TaskStatus.FINISHED);
@@ -233,7 +240,8 @@ class WorkerIntegrationTest {
           .anyMatch(
               p -> {
                 try {
-                  return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                  return new String(
+                          Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
                       .contains(argument);
                 } catch (IOException e) {
                   return false;

@@ -18,7 +18,8 @@ public final class CreateTaskParser {
   public static final int MAX_PARAMETER_BYTES = 4096;
   public static final int MAX_REF_LENGTH = 255;
   private static final Set<String> FIELDS = Set.of("url", "parameters", "ref");
-  private static final Pattern BAD_REF = Pattern.compile("(^-)|(\\.\\.)|[\\x00-\\x20\\x7f~^:?*\\[\\\\]");
+  private static final Pattern BAD_REF =
+      Pattern.compile("(^-)|(\\.\\.)|[\\x00-\\x20\\x7f~^:?*\\[\\\\]");
 
   private final GitUrlPolicy policy;
 

@@ -53,8 +53,7 @@ public final class TaskRoutes {
       ctx.header("Retry-After", RETRY_AFTER_SECONDS);
       throw new ApiException(429, e.getMessage());
     }
-    JsonResponses.send(
-        ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
+    JsonResponses.send(ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
   }
 
   public void getTaskStatus(Context ctx) {

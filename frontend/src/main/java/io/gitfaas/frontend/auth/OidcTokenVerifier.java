@@ -21,9 +21,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Verifies the OIDC ID token oauth2-proxy forwards: signature against the issuer's published
- * keys (fetched through its discovery document, refreshed when a new key appears), issuer,
- * audience (our client id) and expiry. Forwarded headers are never trusted on their own.
+ * Verifies the OIDC ID token oauth2-proxy forwards: signature against the issuer's published keys
+ * (fetched through its discovery document, refreshed when a new key appears), issuer, audience (our
+ * client id) and expiry. Forwarded headers are never trusted on their own.
  */
 public final class OidcTokenVerifier {
   private final String issuer;
@@ -53,7 +53,8 @@ public final class OidcTokenVerifier {
 
   public Identity verify(String authorizationHeader)
       throws UnauthenticatedException, ProviderUnavailableException {
-    if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    if (authorizationHeader == null
+        || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw new UnauthenticatedException("sign in first: no ID token in the request");
     }
     String token = authorizationHeader.substring(7).trim();

@@ -14,9 +14,9 @@ import org.eclipse.jgit.transport.http.JDKHttpConnection;
 import org.eclipse.jgit.transport.http.JDKHttpConnectionFactory;
 
 /**
- * JGit's HTTP connections, each checked against the URL policy before it opens (so redirects
- * are checked too) and counted against the clone's byte and time limits. The limits belong to
- * the thread that runs the clone; a connection opened outside a clone is refused.
+ * JGit's HTTP connections, each checked against the URL policy before it opens (so redirects are
+ * checked too) and counted against the clone's byte and time limits. The limits belong to the
+ * thread that runs the clone; a connection opened outside a clone is refused.
  */
 public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory {
   private final GitUrlPolicy policy;

@@ -12,8 +12,8 @@ import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.transport.HttpTransport;
 
 /**
- * Clones a task's repository with JGit over HTTP(S) only: shallow where the ref allows it,
- * within the clone limits, every connection checked against the URL policy.
+ * Clones a task's repository with JGit over HTTP(S) only: shallow where the ref allows it, within
+ * the clone limits, every connection checked against the URL policy.
  */
 public final class RepositoryCloner {
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");

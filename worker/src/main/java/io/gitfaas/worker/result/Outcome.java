@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What became of one run of a task: the terminal status with a reason a user can act on, and
- * the figures that go into result.json.
+ * What became of one run of a task: the terminal status with a reason a user can act on, and the
+ * figures that go into result.json.
  */
 public final class Outcome {
   private TaskStatus status = TaskStatus.FINISHED;

@@ -26,8 +26,8 @@ public final class ResultZip {
   public record TopLevel(String name, Path file) {}
 
   /**
-   * @param resultJson written last, after the output files were counted, so it can say whether
-   *     they were truncated
+   * @param resultJson written last, after the output files were counted, so it can say whether they
+   *     were truncated
    * @return whether output files were left out to stay within {@code maxBytes}
    */
   public static boolean write(

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Go: {@code go.mod} or {@code main.go} at the root; the main package at the root is built into
- * one binary. Dependencies are downloaded from the Go module proxy in a step of their own that
- * runs no code from the repository; the compile step has no network.
+ * Go: {@code go.mod} or {@code main.go} at the root; the main package at the root is built into one
+ * binary. Dependencies are downloaded from the Go module proxy in a step of their own that runs no
+ * code from the repository; the compile step has no network.
  */
 public final class GoRuntime implements Runtime {
   private static final Pattern REQUIRE = Pattern.compile("(?m)^\\s*require\\b");
@@ -35,7 +35,8 @@ public final class GoRuntime implements Runtime {
 
   @Override
   public boolean matches(Path src) {
-    return Files.isRegularFile(src.resolve("go.mod")) || Files.isRegularFile(src.resolve("main.go"));
+    return Files.isRegularFile(src.resolve("go.mod"))
+        || Files.isRegularFile(src.resolve("main.go"));
   }
 
   @Override

@@ -44,8 +44,8 @@ public interface Runtime {
   /**
    * One build command.
    *
-   * @param network whether it needs the network (only to download dependencies; it must not
-   *     run code from the repository)
+   * @param network whether it needs the network (only to download dependencies; it must not run
+   *     code from the repository)
    */
   record Step(String name, List<String> command, boolean network) {}
 }

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Copies a stream to a file up to a cap and drains the rest, so a program that prints without
- * end neither blocks on a full pipe nor grows the worker's memory or disk.
+ * Copies a stream to a file up to a cap and drains the rest, so a program that prints without end
+ * neither blocks on a full pipe nor grows the worker's memory or disk.
  */
 final class CappedCopy implements Runnable {
   private final InputStream in;

@@ -20,11 +20,10 @@ public final class Sandbox {
   }
 
   /**
-   * Runs the spec; stdout and stderr go to the given files, each capped at the spec's limit
-   * ({@code stderr} null: both into {@code stdout}).
-   * When the deadline passes, bubblewrap is killed: its init process dies with it
-   * (--die-with-parent), and with the pid namespace's init the kernel kills every process the
-   * program started, however it detached.
+   * Runs the spec; stdout and stderr go to the given files, each capped at the spec's limit ({@code
+   * stderr} null: both into {@code stdout}). When the deadline passes, bubblewrap is killed: its
+   * init process dies with it (--die-with-parent), and with the pid namespace's init the kernel
+   * kills every process the program started, however it detached.
    */
   public SandboxResult run(SandboxSpec spec, Path stdout, Path stderr)
       throws IOException, InterruptedException {
@@ -70,8 +69,7 @@ public final class Sandbox {
   }
 
   /**
-   * Refuses to go on when the sandbox does not work on this host: tasks are never run without
-   * it.
+   * Refuses to go on when the sandbox does not work on this host: tasks are never run without it.
    */
   public void selfCheck(Path scratch) throws IOException, InterruptedException {
     Files.createDirectories(scratch);
@@ -79,21 +77,32 @@ public final class Sandbox {
     Path err = scratch.resolve("check.err");
     SandboxSpec spec =
         new SandboxSpec(
-            List.of("/bin/true"), "/", Map.of(), Map.of(), Map.of(), false, Duration.ofSeconds(10),
+            List.of("/bin/true"),
+            "/",
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            false,
+            Duration.ofSeconds(10),
             4096);
     SandboxResult result;
     try {
       result = run(spec, out, err);
     } catch (IOException e) {
       throw new IllegalStateException(
-          "bubblewrap cannot be started (" + e.getMessage() + "); install it (apt-get install"
+          "bubblewrap cannot be started ("
+              + e.getMessage()
+              + "); install it (apt-get install"
               + " bubblewrap): tasks never run unsandboxed",
           e);
     }
     if (!result.succeeded()) {
       throw new IllegalStateException(
           "the sandbox does not work on this host (bubblewrap exited "
-              + result.exitCode() + ": " + Files.readString(err).trim() + "); unprivileged user"
+              + result.exitCode()
+              + ": "
+              + Files.readString(err).trim()
+              + "); unprivileged user"
               + " namespaces must be allowed (kernel.unprivileged_userns_clone=1, and in a"
               + " container a seccomp/apparmor profile that permits them)");
     }

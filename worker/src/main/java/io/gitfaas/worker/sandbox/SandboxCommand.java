@@ -8,23 +8,30 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns a {@link SandboxSpec} into a bubblewrap argv: fresh namespaces (user, pid, ipc, uts,
- * cgroup and, unless asked, network), a read-only system, a private /tmp and /dev, an
- * unprivileged user, and only the binds and environment the spec names.
+ * Turns a {@link SandboxSpec} into a bubblewrap argv: fresh namespaces (user, pid, ipc, uts, cgroup
+ * and, unless asked, network), a read-only system, a private /tmp and /dev, an unprivileged user,
+ * and only the binds and environment the spec names.
  */
 public final class SandboxCommand {
   public static final int SANDBOX_UID = 1000;
-  private static final List<String> SYSTEM_DIRS = List.of("/usr", "/bin", "/lib", "/lib64", "/sbin");
+  private static final List<String> SYSTEM_DIRS =
+      List.of("/usr", "/bin", "/lib", "/lib64", "/sbin");
   private static final List<String> ETC_FILES =
-      List.of("/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/ld.so.cache",
-          "/etc/localtime", "/etc/nsswitch.conf", "/etc/hosts");
+      List.of(
+          "/etc/alternatives",
+          "/etc/ssl",
+          "/etc/ca-certificates",
+          "/etc/ld.so.cache",
+          "/etc/localtime",
+          "/etc/nsswitch.conf",
+          "/etc/hosts");
 
   private final Path bwrap;
   private final Path identityDir;
 
   /**
-   * @param identityDir holds the sandbox's passwd and group files, so programs that look up
-   *     their user find one and nothing of the host's accounts
+   * @param identityDir holds the sandbox's passwd and group files, so programs that look up their
+   *     user find one and nothing of the host's accounts
    */
   public SandboxCommand(Path bwrap, Path identityDir) {
     this.bwrap = bwrap;
@@ -39,7 +46,8 @@ public final class SandboxCommand {
       a.add("--share-net");
       a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
     }
-    a.addAll(List.of("--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID)));
+    a.addAll(
+        List.of("--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID)));
     a.addAll(List.of("--hostname", "sandbox"));
     for (String dir : SYSTEM_DIRS) {
       Path p = Path.of(dir);
@@ -61,8 +69,10 @@ public final class SandboxCommand {
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
     // Sorted by sandbox path so parents are mounted before their children.
     Map<String, String[]> mounts = new TreeMap<>();
-    spec.readOnlyBinds().forEach((host, inside) -> mounts.put(inside, new String[] {"--ro-bind", host.toString()}));
-    spec.binds().forEach((host, inside) -> mounts.put(inside, new String[] {"--bind", host.toString()}));
+    spec.readOnlyBinds()
+        .forEach((host, inside) -> mounts.put(inside, new String[] {"--ro-bind", host.toString()}));
+    spec.binds()
+        .forEach((host, inside) -> mounts.put(inside, new String[] {"--bind", host.toString()}));
     mounts.forEach((inside, how) -> a.addAll(List.of(how[0], how[1], inside)));
     a.addAll(List.of("--chdir", spec.workingDir()));
     a.add("--clearenv");
@@ -78,10 +88,13 @@ public final class SandboxCommand {
     Files.writeString(
         identityDir.resolve("passwd"),
         "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-            + "task:x:" + SANDBOX_UID + ":" + SANDBOX_UID + ":task:/tmp:/usr/sbin/nologin\n"
+            + "task:x:"
+            + SANDBOX_UID
+            + ":"
+            + SANDBOX_UID
+            + ":task:/tmp:/usr/sbin/nologin\n"
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     Files.writeString(
-        identityDir.resolve("group"),
-        "root:x:0:\ntask:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n");
+        identityDir.resolve("group"), "root:x:0:\ntask:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n");
   }
 }

@@ -59,10 +59,12 @@ class RepositoryClonerTest {
   void redirectsAreCheckedAgainstThePolicy() {
     String url = git.createRepo("target", GoRepos.hello());
     // localhost is not in the allowed hosts, though it is the same server.
-    String moved = git.redirect("/moved/", url.replace("127.0.0.1", "localhost").replace("target.git", ""));
+    String moved =
+        git.redirect("/moved/", url.replace("127.0.0.1", "localhost").replace("target.git", ""));
     assertThatThrownBy(
-            () -> cloner(1 << 20).clone(moved + "target.git", null, dir.resolve("src"),
-                Duration.ofSeconds(30)))
+            () ->
+                cloner(1 << 20)
+                    .clone(moved + "target.git", null, dir.resolve("src"), Duration.ofSeconds(30)))
         .isInstanceOf(CloneException.class)
         .hasMessageContaining("repository URL not allowed")
         .hasMessageContaining("localhost");
@@ -73,8 +75,11 @@ class RepositoryClonerTest {
     byte[] noise = new byte[200_000];
     new Random(7).nextBytes(noise);
     String text = java.util.Base64.getEncoder().encodeToString(noise);
-    String url = git.createRepo("big", Map.of("main.go", "package main\nfunc main(){}\n", "noise.txt", text));
-    assertThatThrownBy(() -> cloner(64 * 1024).clone(url, null, dir.resolve("src"), Duration.ofSeconds(30)))
+    String url =
+        git.createRepo(
+            "big", Map.of("main.go", "package main\nfunc main(){}\n", "noise.txt", text));
+    assertThatThrownBy(
+            () -> cloner(64 * 1024).clone(url, null, dir.resolve("src"), Duration.ofSeconds(30)))
         .isInstanceOf(CloneException.class)
         .hasMessageContaining("larger than 64 KiB");
   }

@@ -21,7 +21,8 @@ class ResultZipTest {
     Map<String, String> out = new HashMap<>();
     try (ZipFile z = ZipFile.builder().setPath(zip).get()) {
       for (ZipArchiveEntry e : java.util.Collections.list(z.getEntries())) {
-        out.put(e.getName(), new String(z.getInputStream(e).readAllBytes(), StandardCharsets.UTF_8));
+        out.put(
+            e.getName(), new String(z.getInputStream(e).readAllBytes(), StandardCharsets.UTF_8));
       }
     }
     return out;
@@ -63,7 +64,8 @@ class ResultZipTest {
     Path zip = dir.resolve("r.zip");
 
     boolean truncated =
-        ResultZip.write(zip, List.of(), output, 1000, t -> ("" + t).getBytes(StandardCharsets.UTF_8));
+        ResultZip.write(
+            zip, List.of(), output, 1000, t -> ("" + t).getBytes(StandardCharsets.UTF_8));
 
     assertThat(truncated).isTrue();
     assertThat(read(zip)).containsOnlyKeys("output/small.txt", "result.json");

@@ -30,7 +30,8 @@ class GoRuntimeTest {
     assertThat(stepNames()).containsExactly("go mod init", "go build");
     Files.writeString(src.resolve("go.mod"), "module x\n\ngo 1.21\n");
     assertThat(stepNames()).containsExactly("go build");
-    Files.writeString(src.resolve("go.mod"), "module x\n\ngo 1.21\n\nrequire example.com/y v1.0.0\n");
+    Files.writeString(
+        src.resolve("go.mod"), "module x\n\ngo 1.21\n\nrequire example.com/y v1.0.0\n");
     assertThat(stepNames()).containsExactly("go mod download", "go build");
     assertThat(go.buildSteps(src).get(0).network()).isTrue();
     assertThat(go.buildSteps(src).get(1).network()).isFalse();

@@ -39,13 +39,16 @@ fi
 
 pids=()
 stop() {
+  local code=$1
   trap - INT TERM EXIT
   echo "stopping..." >&2
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "stopped" >&2
+  exit "$code"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 start() { # name command...
   local name=$1; shift
@@ -83,4 +86,5 @@ gitfaas is running.
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}" || true
-echo "a service exited; see $run/logs/" >&2
+echo "a service exited; see $run/logs/ - stopping the rest" >&2
+exit 1

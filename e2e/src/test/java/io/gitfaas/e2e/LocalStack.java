@@ -97,6 +97,11 @@ final class LocalStack implements AutoCloseable {
     return p;
   }
 
+  /** Stops every worker: SIGTERM, then SIGKILL if one lingers. */
+  void stopWorkers() {
+    workers.forEach(Processes::stop);
+  }
+
   /** The cookie value scripts/login.sh prints for the user. */
   String login(String email) throws Exception {
     Process p =

@@ -56,7 +56,8 @@ public record Settings(
       String oidcEmailClaim,
       Set<String> adminEmails) {}
 
-  public record WorkerSettings(int concurrency, Path workDir, Path cacheDir, Path goRoot) {}
+  public record WorkerSettings(
+      int concurrency, Path workDir, Path cacheDir, Path goRoot, Duration shutdownGrace) {}
 
   public record ObserverSettings(
       Duration interval,
@@ -135,7 +136,12 @@ public record Settings(
             env.integer("WORKER_CONCURRENCY", 1, 1, 64),
             Path.of(env.string("WORKER_WORK_DIR", tmp + "/gitfaas-work")),
             Path.of(env.string("WORKER_CACHE_DIR", tmp + "/gitfaas-cache")),
-            optionalPath(env.string("GOROOT", null)));
+            optionalPath(env.string("GOROOT", null)),
+            env.duration(
+                "WORKER_SHUTDOWN_GRACE",
+                Duration.ofSeconds(8),
+                Duration.ZERO,
+                Duration.ofMinutes(10)));
     var observer =
         new ObserverSettings(
             env.duration(

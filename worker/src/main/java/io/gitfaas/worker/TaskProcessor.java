@@ -127,6 +127,8 @@ public final class TaskProcessor {
           "queued", Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
       return finish(request, claimed, outcome, ws);
     } catch (InterruptedException e) {
+      // Clear the flag for the hand-back's own NATS request, then pass the interruption on.
+      Thread.interrupted();
       handBack(request, claimed, "its worker stopped; it will run on another worker");
       throw e;
     } catch (IOException | RuntimeException e) {

@@ -32,9 +32,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
 
-  /** How long running tasks may finish after SIGTERM before they are handed back. */
-  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(8);
-
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -71,10 +68,12 @@ public final class WorkerMain {
   public static final class Worker implements AutoCloseable {
     private final Connection connection;
     private final TaskConsumer consumer;
+    private final Duration shutdownGrace;
 
-    private Worker(Connection connection, TaskConsumer consumer) {
+    private Worker(Connection connection, TaskConsumer consumer, Duration shutdownGrace) {
       this.connection = connection;
       this.consumer = consumer;
+      this.shutdownGrace = shutdownGrace;
     }
 
     public static Worker start(Settings settings) throws IOException, InterruptedException {
@@ -115,7 +114,7 @@ public final class WorkerMain {
             new TaskConsumer(connection, processor, ws.concurrency(), settings.limits().lease());
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
-        return new Worker(connection, consumer);
+        return new Worker(connection, consumer, ws.shutdownGrace());
       } catch (IOException | RuntimeException e) {
         connection.close();
         throw e;
@@ -128,7 +127,7 @@ public final class WorkerMain {
     @Override
     public void close() {
       try {
-        consumer.stop(SHUTDOWN_GRACE);
+        consumer.stop(shutdownGrace);
         connection.close();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

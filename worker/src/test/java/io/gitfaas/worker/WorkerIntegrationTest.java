@@ -74,6 +74,11 @@ class WorkerIntegrationTest {
 
   @AfterAll
   static void stop() throws Exception {
+    // Every task has ended: none may have left its workspace behind.
+    Path workspaces = workDir.resolve("work").resolve(Long.toString(ProcessHandle.current().pid()));
+    try (Stream<Path> left = Files.list(workspaces)) {
+      assertThat(left).isEmpty();
+    }
     if (worker != null) {
       worker.close();
     }

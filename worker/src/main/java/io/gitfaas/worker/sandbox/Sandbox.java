@@ -73,8 +73,17 @@ public final class Sandbox {
    */
   public void selfCheck(Path scratch) throws IOException, InterruptedException {
     Files.createDirectories(scratch);
-    Path out = scratch.resolve("check.out");
-    Path err = scratch.resolve("check.err");
+    Path out = Files.createTempFile(scratch, "sandbox-check", ".out");
+    Path err = Files.createTempFile(scratch, "sandbox-check", ".err");
+    try {
+      check(out, err);
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private void check(Path out, Path err) throws IOException, InterruptedException {
     SandboxSpec spec =
         new SandboxSpec(
             List.of("/bin/true"),

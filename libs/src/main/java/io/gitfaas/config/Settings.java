@@ -43,7 +43,8 @@ public record Settings(
       long maxOutputBytes,
       long resultMaxBytes,
       int maxAttempts,
-      Duration lease) {}
+      Duration lease,
+      long diskLimit) {}
 
   public record GitSettings(
       Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
@@ -111,7 +112,8 @@ public record Settings(
                 "TASK_LEASE",
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(1),
-                Duration.ofMinutes(10)));
+                Duration.ofMinutes(10)),
+            env.size("TASK_DISK_LIMIT", G, M, 1024 * G));
     var git =
         new GitSettings(
             env.list("GIT_ALLOWED_HOSTS"),

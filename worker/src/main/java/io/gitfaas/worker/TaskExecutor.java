@@ -7,6 +7,7 @@ import io.gitfaas.task.UserKey;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.git.RepositoryCloner.CloneException;
 import io.gitfaas.worker.result.Outcome;
+import io.gitfaas.worker.result.PhaseReport;
 import io.gitfaas.worker.runtime.Runtime;
 import io.gitfaas.worker.runtime.RuntimeTable;
 import io.gitfaas.worker.sandbox.Sandbox;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -53,8 +55,10 @@ public final class TaskExecutor {
     long start = System.nanoTime();
     try {
       outcome.commit(cloner.clone(task.url(), task.ref(), ws.src(), limits.buildTimeout()));
+      outcome.phase("clone", PhaseReport.wall(millisSince(start), null));
     } catch (CloneException e) {
       outcome.fail(TaskStatus.FINISHED_ERRORS, "clone failed: " + e.getMessage(), null);
+      outcome.phase("clone", PhaseReport.wall(millisSince(start), null));
       return outcome;
     } finally {
       outcome.timing("clone", millisSince(start));
@@ -75,26 +79,22 @@ public final class TaskExecutor {
     if (!built) {
       return outcome;
     }
-    start = System.nanoTime();
     SandboxResult run = sandbox.run(runSpec(task, runtime, ws), ws.stdout(), ws.stderr());
-    outcome.timing("run", millisSince(start));
+    outcome.timing("run", run.wallTime().toMillis());
+    outcome.phase("run", PhaseReport.of(run, "TASK_RUN_TIMEOUT"));
     outcome.truncated(run.stdoutTruncated(), run.stderrTruncated());
-    if (run.timedOut()) {
+    outcome.exit(run.exitCode(), run.timedOut() ? Integer.valueOf(9) : run.signal());
+    String limit = run.limitHit();
+    if (limit != null) {
+      String setting = "TIMEOUT".equals(limit) ? "TASK_RUN_TIMEOUT" : limit;
+      outcome.fail(TaskStatus.FINISHED_ERRORS, limitReason(run, limits.runTimeout()), setting);
+    } else if (run.exitCode() != 0) {
       outcome.fail(
           TaskStatus.FINISHED_ERRORS,
-          "killed after " + seconds(limits.runTimeout()) + " (TASK_RUN_TIMEOUT)",
-          "TASK_RUN_TIMEOUT");
-      outcome.exit(run.exitCode(), 9);
-    } else {
-      outcome.exit(run.exitCode(), run.signal());
-      if (run.exitCode() != 0) {
-        outcome.fail(
-            TaskStatus.FINISHED_ERRORS,
-            run.signal() != null
-                ? "killed by signal " + run.signal()
-                : "exited with code " + run.exitCode(),
-            null);
-      }
+          run.signal() != null
+              ? "killed by signal " + run.signal()
+              : "exited with code " + run.exitCode(),
+          null);
     }
     return outcome;
   }
@@ -102,6 +102,14 @@ public final class TaskExecutor {
   private boolean build(
       TaskRequest task, Runtime runtime, Workspace ws, Outcome outcome, long budgetEnd)
       throws IOException, InterruptedException {
+    List<Runtime.Step> steps;
+    try {
+      steps = runtime.buildSteps(ws.src());
+    } catch (Runtime.RefusedBuildException e) {
+      outcome.fail(TaskStatus.FINISHED_ERRORS, "build refused: " + e.getMessage(), null);
+      return false;
+    }
+    // Caches are per user: one user's build can never change what another user's task runs.
     Path cache = cacheRoot.resolve(UserKey.of(task.owner())).resolve(runtime.name());
     Files.createDirectories(cache);
     Map<Path, String> binds =
@@ -111,7 +119,7 @@ public final class TaskExecutor {
     env.put("HOME", "/tmp");
     env.put("LANG", "C.UTF-8");
     Path stepLog = ws.logs().resolve("step.log");
-    for (Runtime.Step step : runtime.buildSteps(ws.src())) {
+    for (Runtime.Step step : steps) {
       Duration left = Duration.ofNanos(budgetEnd - System.nanoTime());
       if (left.isNegative() || left.isZero()) {
         outcome.fail(TaskStatus.FINISHED_ERRORS, buildTimeoutReason(), "TASK_BUILD_TIMEOUT");
@@ -126,11 +134,21 @@ public final class TaskExecutor {
               env,
               step.network(),
               left,
-              limits.maxOutputBytes());
+              limits.maxOutputBytes(),
+              sandboxLimits(List.of(ws.src(), ws.bin())));
       SandboxResult result = sandbox.run(spec, stepLog, null);
       appendStep(ws.buildLog(), step, stepLog);
-      if (result.timedOut()) {
+      outcome.phase("build: " + step.name(), PhaseReport.of(result, "TASK_BUILD_TIMEOUT"));
+      String limit = result.limitHit();
+      if ("TIMEOUT".equals(limit)) {
         outcome.fail(TaskStatus.FINISHED_ERRORS, buildTimeoutReason(), "TASK_BUILD_TIMEOUT");
+        return false;
+      }
+      if (limit != null) {
+        outcome.fail(
+            TaskStatus.FINISHED_ERRORS,
+            "build failed (" + step.name() + "): " + limitReason(result, left),
+            limit);
         return false;
       }
       if (!result.succeeded()) {
@@ -145,31 +163,49 @@ public final class TaskExecutor {
   }
 
   private SandboxSpec runSpec(TaskRequest task, Runtime runtime, Workspace ws) {
-    Map<String, String> env =
-        Map.of(
-            "PATH",
-            RUN_PATH,
-            "HOME",
-            "/tmp",
-            "TMPDIR",
-            "/tmp",
-            "LANG",
-            "C.UTF-8",
-            "OUTPUT_DIR",
-            OUTPUT_DIR,
-            "INJECT_DIR",
-            INJECT_DIR,
-            "TASK_ID",
-            task.taskId().toString());
+    Map<String, String> env = new HashMap<>(runtime.runEnv());
+    env.put("PATH", RUN_PATH);
+    env.put("HOME", "/tmp");
+    env.put("TMPDIR", "/tmp");
+    env.put("LANG", "C.UTF-8");
+    env.put("OUTPUT_DIR", OUTPUT_DIR);
+    env.put("INJECT_DIR", INJECT_DIR);
+    env.put("TASK_ID", task.taskId().toString());
     return new SandboxSpec(
-        runtime.runCommand(task.parameters()),
+        runtime.runCommand(ws.src(), task.parameters()),
         Runtime.SRC_DIR,
         Map.of(ws.src(), Runtime.SRC_DIR, ws.output(), OUTPUT_DIR),
         Map.of(ws.bin(), Runtime.BIN_DIR, ws.inject(), INJECT_DIR),
         env,
         false,
         limits.runTimeout(),
-        limits.maxOutputBytes());
+        limits.maxOutputBytes(),
+        sandboxLimits(List.of(ws.src(), ws.output())));
+  }
+
+  private SandboxSpec.Limits sandboxLimits(List<Path> writable) {
+    return new SandboxSpec.Limits(
+        limits.memoryLimit(), limits.maxProcesses(), limits.diskLimit(), writable);
+  }
+
+  /** The user's reason for a program a limit stopped. */
+  private String limitReason(SandboxResult r, Duration timeout) {
+    return switch (r.limitHit()) {
+      case "TASK_DISK_LIMIT" ->
+          "killed: files grew past " + bytes(limits.diskLimit()) + " (TASK_DISK_LIMIT)";
+      case "TASK_MEMORY_LIMIT" ->
+          "killed: out of memory, the limit is "
+              + bytes(limits.memoryLimit())
+              + " (TASK_MEMORY_LIMIT)";
+      case "TIMEOUT" -> "killed after " + seconds(timeout) + " (TASK_RUN_TIMEOUT)";
+      case "TASK_MAX_PROCESSES" ->
+          "exited with code "
+              + r.exitCode()
+              + " after reaching the process limit of "
+              + limits.maxProcesses()
+              + " (TASK_MAX_PROCESSES)";
+      default -> "stopped by " + r.limitHit();
+    };
   }
 
   private String buildTimeoutReason() {
@@ -199,6 +235,13 @@ public final class TaskExecutor {
 
   static String seconds(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  static String bytes(long n) {
+    if (n >= 1L << 30 && n % (1L << 30) == 0) {
+      return (n >> 30) + " GiB";
+    }
+    return n >= 1L << 20 ? (n >> 20) + " MiB" : (n >> 10) + " KiB";
   }
 
   private static long millisSince(long startNanos) {

@@ -10,7 +10,7 @@ import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.worker.git.GuardedHttpConnectionFactory;
 import io.gitfaas.worker.git.RepositoryCloner;
-import io.gitfaas.worker.runtime.GoRuntime;
+import io.gitfaas.worker.limits.Cgroups;
 import io.gitfaas.worker.runtime.RuntimeTable;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxCommand;
@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -82,7 +81,11 @@ public final class WorkerMain {
       removeLeftovers(ws.workDir());
       Files.createDirectories(workDir);
       Path bwrap = findOnPath("bwrap");
-      Sandbox sandbox = new Sandbox(new SandboxCommand(bwrap, ws.workDir().resolve("identity")));
+      Sandbox sandbox =
+          new Sandbox(
+              new SandboxCommand(bwrap, ws.workDir().resolve("identity")),
+              findOnPath("prlimit"),
+              Cgroups.detect(Path.of("/sys/fs/cgroup")));
       SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));
       sandbox.selfCheck(workDir);
       Path goRoot = ws.goRoot() != null ? ws.goRoot() : goRoot();
@@ -96,11 +99,7 @@ public final class WorkerMain {
                 settings.git().maxRepoBytes());
         var executor =
             new TaskExecutor(
-                cloner,
-                new RuntimeTable(List.of(new GoRuntime(goRoot))),
-                sandbox,
-                settings.limits(),
-                ws.cacheDir());
+                cloner, RuntimeTable.standard(goRoot), sandbox, settings.limits(), ws.cacheDir());
         var processor =
             new TaskProcessor(
                 new TaskStore(resources),

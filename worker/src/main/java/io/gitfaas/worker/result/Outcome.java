@@ -17,6 +17,7 @@ public final class Outcome {
   private String commit;
   private String limitHit;
   private final Map<String, Long> timingsMs = new LinkedHashMap<>();
+  private final Map<String, PhaseReport> phases = new LinkedHashMap<>();
   private boolean stdoutTruncated;
   private boolean stderrTruncated;
   private boolean outputTruncated;
@@ -29,6 +30,14 @@ public final class Outcome {
 
   public void timing(String phase, long millis) {
     timingsMs.put(phase, millis);
+  }
+
+  public void phase(String name, PhaseReport report) {
+    phases.put(name, report);
+  }
+
+  public Map<String, PhaseReport> phases() {
+    return java.util.Collections.unmodifiableMap(phases);
   }
 
   public void exit(int exitCode, Integer signal) {

@@ -29,9 +29,13 @@ public final class ResultJson {
     json.put("parameters", task.parameters());
     json.put("limitHit", outcome.limitHit());
     json.put("timingsMs", outcome.timingsMs());
+    json.put("phases", outcome.phases());
     Map<String, Object> applied = new LinkedHashMap<>();
     applied.put("runTimeoutMs", limits.runTimeout().toMillis());
     applied.put("buildTimeoutMs", limits.buildTimeout().toMillis());
+    applied.put("memoryBytes", limits.memoryLimit());
+    applied.put("maxProcesses", limits.maxProcesses());
+    applied.put("diskBytes", limits.diskLimit());
     applied.put("maxOutputBytes", limits.maxOutputBytes());
     applied.put("resultMaxBytes", limits.resultMaxBytes());
     json.put("limits", applied);

@@ -58,7 +58,7 @@ public final class GoRuntime implements Runtime {
   }
 
   @Override
-  public List<String> runCommand(List<String> parameters) {
+  public List<String> runCommand(Path src, List<String> parameters) {
     List<String> argv = new ArrayList<>();
     argv.add(BIN_DIR + "/app");
     argv.addAll(parameters);

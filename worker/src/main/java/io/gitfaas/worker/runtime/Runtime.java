@@ -26,11 +26,15 @@ public interface Runtime {
 
   boolean matches(Path src);
 
-  /** The build, step by step; {@code src} may be inspected (e.g. for dependencies). */
-  List<Step> buildSteps(Path src) throws IOException;
+  /**
+   * The build, step by step; {@code src} may be inspected (e.g. for dependencies).
+   *
+   * @throws RefusedBuildException when the repository asks for something the policy refuses
+   */
+  List<Step> buildSteps(Path src) throws IOException, RefusedBuildException;
 
-  /** The program to run, parameters last, each one argv entry. */
-  List<String> runCommand(List<String> parameters);
+  /** The program to run, parameters last, each one argv entry; {@code src} may be inspected. */
+  List<String> runCommand(Path src, List<String> parameters);
 
   /** Host directories the build needs read-only (toolchains), by sandbox path. */
   Map<Path, String> toolchain();
@@ -40,6 +44,20 @@ public interface Runtime {
 
   /** The PATH inside the sandbox while building. */
   String buildPath();
+
+  /** The run's environment besides the common variables; none by default. */
+  default Map<String, String> runEnv() {
+    return Map.of();
+  }
+
+  /** A build the runtime will not attempt; the message is for the user. */
+  final class RefusedBuildException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public RefusedBuildException(String message) {
+      super(message);
+    }
+  }
 
   /**
    * One build command.

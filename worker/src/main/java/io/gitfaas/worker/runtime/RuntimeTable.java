@@ -13,6 +13,12 @@ public final class RuntimeTable {
     this.runtimes = List.copyOf(runtimes);
   }
 
+  /** Every runtime the worker supports, in order of precedence. */
+  public static RuntimeTable standard(Path goRoot) {
+    return new RuntimeTable(
+        List.of(new GoRuntime(goRoot), new PythonRuntime(), new NodeRuntime(), new ShellRuntime()));
+  }
+
   public Optional<Runtime> detect(Path src) {
     return runtimes.stream().filter(r -> r.matches(src)).findFirst();
   }

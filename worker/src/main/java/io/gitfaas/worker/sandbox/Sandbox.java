@@ -1,71 +1,180 @@
 package io.gitfaas.worker.sandbox;
 
+import io.gitfaas.worker.limits.Cgroups;
+import io.gitfaas.worker.limits.DiskWatch;
+import io.gitfaas.worker.limits.TaskCgroup;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs programs in bubblewrap, with a deadline that kills the whole process tree. */
+/**
+ * Runs programs in bubblewrap under limits: time (the whole process tree is killed), memory and
+ * processes for the program as a whole (a cgroup), file size and open files (rlimits), and the size
+ * of its writable directories (measured while it runs).
+ */
 public final class Sandbox {
   private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
-  private final SandboxCommand command;
+  private static final Duration DISK_CHECK_EVERY = Duration.ofMillis(250);
+  private static final int MAX_OPEN_FILES = 1024;
 
-  public Sandbox(SandboxCommand command) {
+  private final SandboxCommand command;
+  private final Path prlimit;
+  private final Cgroups cgroups;
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "disk-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public Sandbox(SandboxCommand command, Path prlimit, Cgroups cgroups) {
     this.command = command;
+    this.prlimit = prlimit;
+    this.cgroups = cgroups;
   }
 
   /**
    * Runs the spec; stdout and stderr go to the given files, each capped at the spec's limit ({@code
-   * stderr} null: both into {@code stdout}). When the deadline passes, bubblewrap is killed: its
-   * init process dies with it (--die-with-parent), and with the pid namespace's init the kernel
-   * kills every process the program started, however it detached.
+   * stderr} null: both into {@code stdout}).
+   *
+   * <p>bubblewrap waits on its stdin (--block-fd) until the worker has put all of its processes
+   * into the task's cgroup, so no process of the task ever runs outside it. At the deadline
+   * bubblewrap is killed: its init process dies with it (--die-with-parent), and with the pid
+   * namespace's init the kernel kills every process the program started, however it detached.
    */
   public SandboxResult run(SandboxSpec spec, Path stdout, Path stderr)
       throws IOException, InterruptedException {
-    List<String> argv = command.argv(spec);
+    SandboxSpec.Limits limits = spec.limits();
+    List<String> argv = new ArrayList<>();
+    argv.add(prlimit.toString());
+    argv.add("--fsize=" + limits.diskBytes());
+    argv.add("--nofile=" + MAX_OPEN_FILES);
+    argv.add("--core=0");
+    if (!cgroups.available()) {
+      argv.add("--as=" + limits.memoryBytes()); // per process: the documented fallback
+    }
+    argv.add("--");
+    argv.addAll(command.argv(spec));
     LOG.debug("sandbox: {}", argv);
-    long start = System.nanoTime();
     boolean merged = stderr == null;
-    Process process =
-        new ProcessBuilder(argv)
-            .redirectInput(ProcessBuilder.Redirect.from(devNull()))
-            .redirectErrorStream(merged)
-            .start();
-    CappedCopy out = new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes());
-    CappedCopy err =
-        merged ? null : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes());
-    Thread outThread = daemon("sandbox-stdout", out);
-    Thread errThread = merged ? null : daemon("sandbox-stderr", err);
-    boolean timedOut;
-    try {
-      timedOut = !process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      process.destroyForcibly().waitFor();
-      throw e;
+    try (TaskCgroup cgroup =
+        cgroups.create(UUID.randomUUID().toString(), limits.memoryBytes(), limits.maxProcesses())) {
+      long start = System.nanoTime();
+      Process process = new ProcessBuilder(argv).redirectErrorStream(merged).start();
+      CappedCopy out = new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes());
+      CappedCopy err =
+          merged ? null : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes());
+      Thread outThread = daemon("sandbox-stdout", out);
+      Thread errThread = merged ? null : daemon("sandbox-stderr", err);
+      AtomicBoolean diskExceeded = new AtomicBoolean();
+      ScheduledFuture<?> diskCheck = null;
+      boolean timedOut;
+      try {
+        joinAll(process, cgroup);
+        release(process);
+        diskCheck = watchDisk(process, limits, diskExceeded);
+        timedOut = !process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      } finally {
+        if (diskCheck != null) {
+          diskCheck.cancel(false);
+        }
+        if (process.isAlive()) {
+          process.destroyForcibly();
+          process.waitFor();
+        }
+      }
+      Duration wall = Duration.ofNanos(System.nanoTime() - start);
+      // The pipes close when the last process of the sandbox is gone, which is now.
+      outThread.join(5_000);
+      if (errThread != null) {
+        errThread.join(5_000);
+      }
+      TaskCgroup.Usage usage = cgroup.usage();
+      return new SandboxResult(
+          timedOut ? 137 : process.exitValue(),
+          timedOut,
+          wall,
+          out.total(),
+          merged ? 0 : err.total(),
+          out.truncated(),
+          !merged && err.truncated(),
+          usage.oomKilled(),
+          usage.processLimitHit(),
+          diskExceeded.get(),
+          usage.peakMemoryBytes(),
+          usage.cpuMillis());
     }
-    if (timedOut) {
-      process.destroyForcibly();
-      process.waitFor();
+  }
+
+  /**
+   * Moves bubblewrap and every process it has forked so far into the cgroup. Each pass moves what
+   * it finds; a process forked by one already moved is born inside, so the first pass that finds
+   * nothing new leaves nothing outside. The program itself has not started yet: bubblewrap is
+   * blocked on its stdin.
+   */
+  private static void joinAll(Process process, TaskCgroup cgroup) throws IOException {
+    Set<Long> moved = new HashSet<>();
+    boolean found = true;
+    while (found) {
+      found = false;
+      List<ProcessHandle> all = new ArrayList<>();
+      all.add(process.toHandle());
+      process.descendants().forEach(all::add);
+      for (ProcessHandle h : all) {
+        if (moved.add(h.pid())) {
+          found = true;
+          try {
+            cgroup.join(h.pid());
+          } catch (IOException e) {
+            if (h.isAlive()) {
+              throw e;
+            }
+          }
+        }
+      }
     }
-    Duration wall = Duration.ofNanos(System.nanoTime() - start);
-    // The pipes close when the last process of the sandbox is gone, which is now.
-    outThread.join(5_000);
-    if (errThread != null) {
-      errThread.join(5_000);
+  }
+
+  private static void release(Process process) {
+    try (OutputStream go = process.getOutputStream()) {
+      go.write('\n');
+    } catch (IOException e) {
+      // bubblewrap already exited (e.g. a bad bind): its exit code tells
     }
-    return new SandboxResult(
-        timedOut ? 137 : process.exitValue(),
-        timedOut,
-        wall,
-        out.total(),
-        merged ? 0 : err.total(),
-        out.truncated(),
-        !merged && err.truncated());
+  }
+
+  private ScheduledFuture<?> watchDisk(
+      Process process, SandboxSpec.Limits limits, AtomicBoolean exceeded) {
+    if (limits.watched().isEmpty()) {
+      return null;
+    }
+    long every = DISK_CHECK_EVERY.toMillis();
+    return watchdog.scheduleWithFixedDelay(
+        () -> {
+          if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
+            exceeded.set(true);
+            process.destroyForcibly();
+          }
+        },
+        every,
+        every,
+        TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -93,7 +202,8 @@ public final class Sandbox {
             Map.of(),
             false,
             Duration.ofSeconds(10),
-            4096);
+            4096,
+            new SandboxSpec.Limits(64L << 20, 16, 1 << 20, List.of()));
     SandboxResult result;
     try {
       result = run(spec, out, err);
@@ -101,8 +211,7 @@ public final class Sandbox {
       throw new IllegalStateException(
           "bubblewrap cannot be started ("
               + e.getMessage()
-              + "); install it (apt-get install"
-              + " bubblewrap): tasks never run unsandboxed",
+              + "); install it (apt-get install bubblewrap): tasks never run unsandboxed",
           e);
     }
     if (!result.succeeded()) {
@@ -111,9 +220,9 @@ public final class Sandbox {
               + result.exitCode()
               + ": "
               + Files.readString(err).trim()
-              + "); unprivileged user"
-              + " namespaces must be allowed (kernel.unprivileged_userns_clone=1, and in a"
-              + " container a seccomp/apparmor profile that permits them)");
+              + "); unprivileged user namespaces must be allowed"
+              + " (kernel.unprivileged_userns_clone=1, and in a container a seccomp/AppArmor"
+              + " profile that permits them)");
     }
   }
 
@@ -122,9 +231,5 @@ public final class Sandbox {
     t.setDaemon(true);
     t.start();
     return t;
-  }
-
-  private static java.io.File devNull() {
-    return new java.io.File("/dev/null");
   }
 }

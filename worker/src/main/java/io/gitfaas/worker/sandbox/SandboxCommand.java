@@ -41,6 +41,8 @@ public final class SandboxCommand {
   public List<String> argv(SandboxSpec spec) {
     List<String> a = new ArrayList<>();
     a.add(bwrap.toString());
+    // Waits on stdin until the worker has put it into the task's cgroup.
+    a.addAll(List.of("--block-fd", "0"));
     a.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all"));
     if (spec.network()) {
       a.add("--share-net");
@@ -66,7 +68,9 @@ public final class SandboxCommand {
     }
     a.addAll(List.of("--ro-bind", identityDir.resolve("passwd").toString(), "/etc/passwd"));
     a.addAll(List.of("--ro-bind", identityDir.resolve("group").toString(), "/etc/group"));
-    a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+    a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    // /tmp is memory: it counts against the memory limit, and is capped at it too.
+    a.addAll(List.of("--size", Long.toString(spec.limits().memoryBytes()), "--tmpfs", "/tmp"));
     // Sorted by sandbox path so parents are mounted before their children.
     Map<String, String[]> mounts = new TreeMap<>();
     spec.readOnlyBinds()

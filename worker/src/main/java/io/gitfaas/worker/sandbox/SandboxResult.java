@@ -3,10 +3,12 @@ package io.gitfaas.worker.sandbox;
 import java.time.Duration;
 
 /**
- * How a sandboxed program ended.
+ * How a sandboxed program ended and what it used.
  *
  * @param exitCode the program's exit code, or 128 + signal when a signal ended it
  * @param timedOut whether it was killed at its time limit
+ * @param peakMemoryBytes null where the host cannot measure it
+ * @param cpuMillis null where the host cannot measure it
  */
 public record SandboxResult(
     int exitCode,
@@ -15,14 +17,38 @@ public record SandboxResult(
     long stdoutBytes,
     long stderrBytes,
     boolean stdoutTruncated,
-    boolean stderrTruncated) {
+    boolean stderrTruncated,
+    boolean oomKilled,
+    boolean processLimitHit,
+    boolean diskExceeded,
+    Long peakMemoryBytes,
+    Long cpuMillis) {
+
+  static final int SIGXFSZ = 25;
 
   public boolean succeeded() {
-    return exitCode == 0 && !timedOut;
+    return exitCode == 0 && !timedOut && !oomKilled && !diskExceeded;
   }
 
   /** The signal that ended the program, when it was one (shell convention: 128 + n). */
   public Integer signal() {
     return exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : null;
+  }
+
+  /** Which limit stopped the program, as its setting's name; null when none did. */
+  public String limitHit() {
+    if (diskExceeded || Integer.valueOf(SIGXFSZ).equals(signal())) {
+      return "TASK_DISK_LIMIT";
+    }
+    if (oomKilled) {
+      return "TASK_MEMORY_LIMIT";
+    }
+    if (timedOut) {
+      return "TIMEOUT";
+    }
+    if (processLimitHit && exitCode != 0) {
+      return "TASK_MAX_PROCESSES";
+    }
+    return null;
   }
 }

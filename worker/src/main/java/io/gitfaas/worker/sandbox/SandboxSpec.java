@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One program to run in the sandbox: what it may see, what it gets, and how long it may run.
+ * One program to run in the sandbox: what it may see, what it gets, and what it may use.
  *
  * @param command argv inside the sandbox; never interpreted by a shell
  * @param binds host path to sandbox path, writable
@@ -23,7 +23,8 @@ public record SandboxSpec(
     Map<String, String> env,
     boolean network,
     Duration timeout,
-    long maxOutputBytes) {
+    long maxOutputBytes,
+    Limits limits) {
 
   public SandboxSpec {
     command = List.copyOf(command);
@@ -31,5 +32,18 @@ public record SandboxSpec(
     readOnlyBinds = Map.copyOf(readOnlyBinds);
     env = Map.copyOf(env);
     Objects.requireNonNull(timeout);
+    Objects.requireNonNull(limits);
+  }
+
+  /**
+   * What the program as a whole may use.
+   *
+   * @param diskBytes the most the writable directories in {@code watched} may hold; also the
+   *     largest file the program may write
+   */
+  public record Limits(long memoryBytes, int maxProcesses, long diskBytes, List<Path> watched) {
+    public Limits {
+      watched = List.copyOf(watched);
+    }
   }
 }

@@ -39,6 +39,6 @@ class GoRuntimeTest {
 
   @Test
   void parametersFollowTheBinary() {
-    assertThat(go.runCommand(List.of("a", "-b"))).containsExactly("/work/bin/app", "a", "-b");
+    assertThat(go.runCommand(src, List.of("a", "-b"))).containsExactly("/work/bin/app", "a", "-b");
   }
 }

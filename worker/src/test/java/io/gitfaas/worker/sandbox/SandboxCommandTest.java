@@ -21,7 +21,8 @@ class SandboxCommandTest {
         Map.of("PATH", "/usr/bin", "OUTPUT_DIR", "/work/output"),
         network,
         Duration.ofSeconds(1),
-        1024);
+        1024,
+        new SandboxSpec.Limits(64L << 20, 16, 1 << 20, List.of()));
   }
 
   @Test
@@ -32,11 +33,15 @@ class SandboxCommandTest {
     List<String> a = command.argv(spec(false, argv));
 
     assertThat(a.get(0)).isEqualTo("/usr/bin/bwrap");
+    assertThat(Collections.indexOfSubList(a, List.of("--block-fd", "0"))).isNotNegative();
+    assertThat(
+            Collections.indexOfSubList(
+                a, List.of("--size", Long.toString(64L << 20), "--tmpfs", "/tmp")))
+        .isNotNegative();
     assertThat(a).contains("--unshare-all", "--die-with-parent", "--new-session", "--clearenv");
     assertThat(a).doesNotContain("--share-net");
     assertThat(a.subList(a.indexOf("--") + 1, a.size())).isEqualTo(argv);
     assertThat(Collections.indexOfSubList(a, List.of("--ro-bind", "/usr", "/usr"))).isNotNegative();
-    assertThat(Collections.indexOfSubList(a, List.of("--tmpfs", "/tmp"))).isNotNegative();
     assertThat(Collections.indexOfSubList(a, List.of("--bind", "/host/src", "/work/src")))
         .isNotNegative();
     assertThat(Collections.indexOfSubList(a, List.of("--ro-bind", "/host/bin", "/work/bin")))

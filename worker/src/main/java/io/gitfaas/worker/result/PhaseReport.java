@@ -1,0 +1,28 @@
+package io.gitfaas.worker.result;
+
+import io.gitfaas.worker.sandbox.SandboxResult;
+
+/**
+ * What one phase (clone, a build step, the run) took and how it ended, for result.json.
+ *
+ * @param limit the setting whose limit stopped it, or null
+ */
+public record PhaseReport(
+    long wallMs, Long cpuMs, Long peakMemoryBytes, Integer exitCode, Integer signal, String limit) {
+
+  public static PhaseReport of(SandboxResult r, String timeoutSetting) {
+    String limit = r.limitHit();
+    return new PhaseReport(
+        r.wallTime().toMillis(),
+        r.cpuMillis(),
+        r.peakMemoryBytes(),
+        r.exitCode(),
+        r.signal(),
+        "TIMEOUT".equals(limit) ? timeoutSetting : limit);
+  }
+
+  /** A phase that ran in the worker itself (the clone). */
+  public static PhaseReport wall(long wallMs, String limit) {
+    return new PhaseReport(wallMs, null, null, null, null, limit);
+  }
+}

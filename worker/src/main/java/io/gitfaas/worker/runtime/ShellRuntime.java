@@ -1,0 +1,52 @@
+package io.gitfaas.worker.runtime;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Shell: {@code run.sh} at the root, run by bash with the parameters as "$@". No build. */
+public final class ShellRuntime implements Runtime {
+  @Override
+  public String name() {
+    return "shell";
+  }
+
+  @Override
+  public String detection() {
+    return "shell (run.sh)";
+  }
+
+  @Override
+  public boolean matches(Path src) {
+    return Files.isRegularFile(src.resolve("run.sh"));
+  }
+
+  @Override
+  public List<Step> buildSteps(Path src) {
+    return List.of();
+  }
+
+  @Override
+  public List<String> runCommand(Path src, List<String> parameters) {
+    List<String> argv = new ArrayList<>(List.of("/bin/bash", "run.sh"));
+    argv.addAll(parameters);
+    return argv;
+  }
+
+  @Override
+  public Map<Path, String> toolchain() {
+    return Map.of();
+  }
+
+  @Override
+  public Map<String, String> buildEnv() {
+    return Map.of();
+  }
+
+  @Override
+  public String buildPath() {
+    return "/usr/bin:/bin";
+  }
+}

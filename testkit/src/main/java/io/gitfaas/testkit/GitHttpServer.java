@@ -51,6 +51,12 @@ public final class GitHttpServer implements AutoCloseable {
 
   /** As above; {@code executables} are paths to mark executable. */
   public String createRepo(String name, Map<String, String> files, List<String> executables) {
+    return createRepo(name, files, executables, Map.of());
+  }
+
+  /** As above, with symbolic links: path in the repository to link target. */
+  public String createRepo(
+      String name, Map<String, String> files, List<String> executables, Map<String, String> links) {
     try {
       Path bare = root.resolve(name + ".git");
       Path work = Files.createTempDirectory("gitfaas-src-");
@@ -58,6 +64,9 @@ public final class GitHttpServer implements AutoCloseable {
         Path path = work.resolve(file.getKey());
         Files.createDirectories(path.getParent());
         Files.writeString(path, file.getValue());
+      }
+      for (var link : links.entrySet()) {
+        Files.createSymbolicLink(work.resolve(link.getKey()), Path.of(link.getValue()));
       }
       git(work, "init", "-q", "-b", "main");
       git(work, "add", "-A");

@@ -199,11 +199,12 @@ public final class TaskExecutor {
               + " (TASK_MEMORY_LIMIT)";
       case "TIMEOUT" -> "killed after " + seconds(timeout) + " (TASK_RUN_TIMEOUT)";
       case "TASK_MAX_PROCESSES" ->
-          "exited with code "
-              + r.exitCode()
-              + " after reaching the process limit of "
+          "reached the process limit of "
               + limits.maxProcesses()
-              + " (TASK_MAX_PROCESSES)";
+              + " (TASK_MAX_PROCESSES) and "
+              + (r.timedOut()
+                  ? "was killed after " + seconds(timeout)
+                  : "exited with code " + r.exitCode());
       default -> "stopped by " + r.limitHit();
     };
   }

@@ -3,37 +3,17 @@ package io.gitfaas.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.gitfaas.config.Settings;
-import io.gitfaas.nats.NatsConnector;
-import io.gitfaas.nats.NatsResources;
-import io.gitfaas.store.Admission;
-import io.gitfaas.store.ResultStore;
-import io.gitfaas.store.TaskQueue;
-import io.gitfaas.store.TaskStore;
-import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.task.TaskRecord;
-import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.testkit.GitHttpServer;
 import io.gitfaas.testkit.GoRepos;
-import io.gitfaas.testkit.NatsTestServer;
-import io.gitfaas.testkit.TempDirs;
-import io.nats.client.Connection;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,83 +21,38 @@ import org.junit.jupiter.api.Test;
 /** The worker against real nats-server, real bubblewrap, real Go and a real Git HTTP server. */
 class WorkerIntegrationTest {
   static final String USER = "worker-test@example.com";
-  static NatsTestServer nats;
+  static WorkerHarness harness;
   static GitHttpServer git;
-  static Path workDir;
-  static WorkerMain.Worker worker;
-  static Connection connection;
-  static TaskStore tasks;
-  static ResultStore results;
-  static TaskSubmission submission;
 
   @BeforeAll
   static void start() throws Exception {
-    nats = new NatsTestServer();
-    git = new GitHttpServer();
-    workDir = Files.createTempDirectory("gitfaas-worker-test-");
-    Map<String, String> env = new HashMap<>();
-    env.put("NATS_URL", nats.url());
-    env.put("GIT_ALLOW_HTTP", "true");
-    env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
-    env.put("TASK_RUN_TIMEOUT", "3s");
-    env.put("WORKER_CONCURRENCY", "2");
-    env.put("WORKER_WORK_DIR", workDir.resolve("work").toString());
-    env.put("WORKER_CACHE_DIR", TestCaches.goCache().toString());
-    Settings settings = Settings.fromEnv(env, Settings.Service.WORKER);
-    worker = WorkerMain.Worker.start(settings);
-    connection = NatsConnector.connect(nats.settings(), "test");
-    NatsResources resources = NatsResources.of(connection, settings);
-    tasks = new TaskStore(resources);
-    results = new ResultStore(resources);
-    submission = new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
+    harness = new WorkerHarness(Map.of("TASK_RUN_TIMEOUT", "3s", "WORKER_CONCURRENCY", "2"));
+    git = harness.git;
   }
 
   @AfterAll
   static void stop() throws Exception {
     // Every task has ended: none may have left its workspace behind.
-    Path workspaces = workDir.resolve("work").resolve(Long.toString(ProcessHandle.current().pid()));
-    try (Stream<Path> left = Files.list(workspaces)) {
+    try (Stream<Path> left = Files.list(harness.workspaces())) {
       assertThat(left).isEmpty();
     }
-    if (worker != null) {
-      worker.close();
-    }
-    if (connection != null) {
-      connection.close();
-    }
-    git.close();
-    nats.close();
-    TempDirs.deleteQuietly(workDir);
+    harness.close();
   }
 
-  static TaskRecord runToEnd(String url, List<String> parameters) throws Exception {
-    return runToEnd(url, null, parameters);
+  static TaskRecord runToEnd(String url, List<String> parameters) {
+    return harness.runToEnd(USER, url, null, parameters);
   }
 
-  static TaskRecord runToEnd(String url, String ref, List<String> parameters) throws Exception {
-    var request = new TaskRequest(UUID.randomUUID(), USER, url, ref, parameters, Instant.now());
-    submission.submit(request);
-    return await()
-        .atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> tasks.get(USER, request.taskId()).orElseThrow().value(), TaskRecord::isTerminal);
+  static TaskRecord runToEnd(String url, String ref, List<String> parameters) {
+    return harness.runToEnd(USER, url, ref, parameters);
   }
 
   static Map<String, byte[]> zip(TaskRecord record) throws IOException {
-    var out = new ByteArrayOutputStream();
-    results.copyTo(USER, record.taskId(), out);
-    Map<String, byte[]> entries = new HashMap<>();
-    try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
-      for (ZipArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        entries.put(e.getName(), in.readAllBytes());
-      }
-    }
-    return entries;
+    return harness.zip(USER, record);
   }
 
   static String text(Map<String, byte[]> zip, String name) {
-    return new String(zip.get(name), StandardCharsets.UTF_8);
+    return WorkerHarness.text(zip, name);
   }
 
   @Test
@@ -217,7 +152,9 @@ class WorkerIntegrationTest {
 
     assertThat(done.status()).as(done.reason()).isEqualTo(TaskStatus.FINISHED);
     assertThat(text(zip(done), "stdout.txt")).startsWith("started");
-    await().atMost(Duration.ofSeconds(5)).until(() -> !processWithArgumentExists(marker));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !WorkerHarness.processWithArgumentExists(marker));
   }
 
   @Test
@@ -236,22 +173,5 @@ class WorkerIntegrationTest {
 
     assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(done.reason()).startsWith("clone failed").contains("no-such-branch");
-  }
-
-  static boolean processWithArgumentExists(String argument) throws IOException {
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs
-          .filter(p -> p.getFileName().toString().matches("\\d+"))
-          .anyMatch(
-              p -> {
-                try {
-                  return new String(
-                          Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                      .contains(argument);
-                } catch (IOException e) {
-                  return false;
-                }
-              });
-    }
   }
 }

@@ -20,6 +20,15 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
  * and special files are skipped, never followed; the files' total size is capped.
  */
 public final class ResultZip {
+  /**
+   * Zip header bytes of one entry besides its name, with room for extra fields: local headers are
+   * 30 bytes and central ones 46, each plus extra fields such as Zip64's.
+   */
+  static final int ENTRY_HEADER_BYTES = 80;
+
+  /** Room kept for result.json and the zip's end records. */
+  static final int RESULT_JSON_RESERVE = 16 * 1024;
+
   private ResultZip() {}
 
   /** A file to put at the top of the zip. */
@@ -37,28 +46,34 @@ public final class ResultZip {
       long maxBytes,
       Function<Boolean, byte[]> resultJson)
       throws IOException {
-    long budget = maxBytes;
+    long limit = maxBytes - RESULT_JSON_RESERVE;
+    long centralDirectory = 0;
     boolean truncated = false;
     try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(zip.toFile())) {
       for (TopLevel top : files) {
         if (Files.isRegularFile(top.file(), LinkOption.NOFOLLOW_LINKS)) {
-          budget -= Files.size(top.file());
           add(out, top.name(), top.file());
+          centralDirectory += ENTRY_HEADER_BYTES + top.name().length();
         }
       }
       for (Path file : outputFiles(outputDir)) {
-        long size = Files.size(file);
-        if (size > budget) {
-          truncated = true;
-          continue;
-        }
         String name = entryName(outputDir, file);
         if (name == null) {
           truncated = true;
           continue;
         }
-        budget -= size;
-        add(out, "output/" + name, file);
+        String entry = "output/" + name;
+        // Worst case for the entry: stored data plus its local and central headers.
+        long cost = Files.size(file) + 2L * (ENTRY_HEADER_BYTES + entry.length());
+        if (out.getBytesWritten() + centralDirectory + cost > limit) {
+          truncated = true;
+          if (limit - out.getBytesWritten() - centralDirectory < 2L * ENTRY_HEADER_BYTES) {
+            break; // full: nothing more fits
+          }
+          continue;
+        }
+        add(out, entry, file);
+        centralDirectory += ENTRY_HEADER_BYTES + entry.length();
       }
       ZipArchiveEntry entry = new ZipArchiveEntry("result.json");
       out.putArchiveEntry(entry);
@@ -82,7 +97,11 @@ public final class ResultZip {
     List<String> parts = new ArrayList<>();
     for (Path part : rel) {
       String s = part.toString();
-      if (s.isEmpty() || s.equals(".") || s.equals("..") || s.chars().anyMatch(c -> c < 0x20)) {
+      // Backslashes and colons are path separators to some unzip tools: a zip-slip there.
+      if (s.isEmpty()
+          || s.equals(".")
+          || s.equals("..")
+          || s.chars().anyMatch(c -> c < 0x20 || c == '\\' || c == ':')) {
         return null;
       }
       parts.add(s);

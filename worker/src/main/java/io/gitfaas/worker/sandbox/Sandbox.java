@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,14 +78,18 @@ public final class Sandbox {
     try (TaskCgroup cgroup =
         cgroups.create(UUID.randomUUID().toString(), limits.memoryBytes(), limits.maxProcesses())) {
       long start = System.nanoTime();
-      Process process = new ProcessBuilder(argv).redirectErrorStream(merged).start();
+      ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(merged);
+      // Not even bubblewrap gets the worker's environment: the sandbox's init process would
+      // show it in /proc/1/environ.
+      pb.environment().clear();
+      Process process = pb.start();
       CappedCopy out = new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes());
       CappedCopy err =
           merged ? null : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes());
       Thread outThread = daemon("sandbox-stdout", out);
       Thread errThread = merged ? null : daemon("sandbox-stderr", err);
       AtomicBoolean diskExceeded = new AtomicBoolean();
-      ScheduledFuture<?> diskCheck = null;
+      Future<?> diskCheck = null;
       boolean timedOut;
       try {
         joinAll(process, cgroup);
@@ -159,22 +165,44 @@ public final class Sandbox {
     }
   }
 
-  private ScheduledFuture<?> watchDisk(
-      Process process, SandboxSpec.Limits limits, AtomicBoolean exceeded) {
+  /**
+   * Measures the writable directories until the process ends. The pause between two measurements is
+   * at least twice the last one's duration, so a task with very many files cannot make the watchdog
+   * eat the machine.
+   */
+  private Future<?> watchDisk(Process process, SandboxSpec.Limits limits, AtomicBoolean exceeded) {
     if (limits.watched().isEmpty()) {
       return null;
     }
-    long every = DISK_CHECK_EVERY.toMillis();
-    return watchdog.scheduleWithFixedDelay(
-        () -> {
-          if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
-            exceeded.set(true);
-            process.destroyForcibly();
+    AtomicReference<ScheduledFuture<?>> next = new AtomicReference<>();
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable check =
+        new Runnable() {
+          @Override
+          public void run() {
+            if (stopped.get() || !process.isAlive()) {
+              return;
+            }
+            long start = System.nanoTime();
+            if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
+              exceeded.set(true);
+              process.destroyForcibly();
+              return;
+            }
+            long took = (System.nanoTime() - start) / 1_000_000;
+            long pause = Math.max(DISK_CHECK_EVERY.toMillis(), 2 * took);
+            next.set(watchdog.schedule(this, pause, TimeUnit.MILLISECONDS));
           }
-        },
-        every,
-        every,
-        TimeUnit.MILLISECONDS);
+        };
+    next.set(watchdog.schedule(check, DISK_CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS));
+    return new java.util.concurrent.CompletableFuture<Void>() {
+      @Override
+      public boolean cancel(boolean mayInterrupt) {
+        stopped.set(true);
+        ScheduledFuture<?> f = next.get();
+        return f == null || f.cancel(false);
+      }
+    };
   }
 
   /**

@@ -78,6 +78,8 @@ public final class SandboxCommand {
     spec.binds()
         .forEach((host, inside) -> mounts.put(inside, new String[] {"--bind", host.toString()}));
     mounts.forEach((inside, how) -> a.addAll(List.of(how[0], how[1], inside)));
+    // Everything not bound writable above is read-only, the sandbox's own root included.
+    a.addAll(List.of("--remount-ro", "/"));
     a.addAll(List.of("--chdir", spec.workingDir()));
     a.add("--clearenv");
     new TreeMap<>(spec.env()).forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));

@@ -43,12 +43,9 @@ public record SandboxResult(
     if (oomKilled) {
       return "TASK_MEMORY_LIMIT";
     }
-    if (timedOut) {
-      return "TIMEOUT";
+    if (processLimitHit) {
+      return "TASK_MAX_PROCESSES"; // forks failed: whatever it printed, the run was cut short
     }
-    if (processLimitHit && exitCode != 0) {
-      return "TASK_MAX_PROCESSES";
-    }
-    return null;
+    return timedOut ? "TIMEOUT" : null;
   }
 }

@@ -65,7 +65,11 @@ class ResultZipTest {
 
     boolean truncated =
         ResultZip.write(
-            zip, List.of(), output, 1000, t -> ("" + t).getBytes(StandardCharsets.UTF_8));
+            zip,
+            List.of(),
+            output,
+            ResultZip.RESULT_JSON_RESERVE + 1000,
+            t -> ("" + t).getBytes(StandardCharsets.UTF_8));
 
     assertThat(truncated).isTrue();
     assertThat(read(zip)).containsOnlyKeys("output/small.txt", "result.json");

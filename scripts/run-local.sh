@@ -10,14 +10,17 @@ export PATH="$tools:$PATH"
 
 run="$root/.run"
 mkdir -p "$run/logs" "$run/nats" "$run/work" "$run/cache"
-if [ ! -f "$run/secrets.env" ]; then
+if ! grep -qs GITFAAS_NATS_WORKER_PASSWORD "$run/secrets.env"; then
   umask 077
   {
     echo "COOKIE_SECRET=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 32)"
     echo "OIDC_CLIENT_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
+    echo "GITFAAS_NATS_FRONTEND_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
+    echo "GITFAAS_NATS_WORKER_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
   } >"$run/secrets.env"
 fi
-set -a; . "$run/secrets.env"; set +a
+# Not exported: each service gets only its own secret.
+. "$run/secrets.env"
 
 NATS_PORT=${NATS_PORT:-4222}
 IDP_PORT=${IDP_PORT:-4190}
@@ -64,15 +67,20 @@ wait_port() { # name port
   echo "$1 did not start; see $run/logs/$1.log" >&2; tail -20 "$run/logs/$1.log" >&2; exit 1
 }
 
-start nats nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
+start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
+  GITFAAS_NATS_WORKER_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
+  nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
 wait_port nats "$NATS_PORT"
-DEV_IDP_PORT=$IDP_PORT start idp java -jar devidp/target/devidp-all.jar
-start frontend java -jar frontend/target/frontend-all.jar
+start idp env DEV_IDP_PORT="$IDP_PORT" java -jar devidp/target/devidp-all.jar
+start frontend env NATS_USER=frontend NATS_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
+  java -jar frontend/target/frontend-all.jar
 wait_port idp "$IDP_PORT"
 wait_port frontend "$FRONTEND_PORT"
-UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT=$PROXY_PORT start oauth2-proxy scripts/oauth2-proxy.sh
+start oauth2-proxy env UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT="$PROXY_PORT" \
+  COOKIE_SECRET="$COOKIE_SECRET" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" scripts/oauth2-proxy.sh
 for i in $(seq 1 "$WORKERS"); do
-  start "worker-$i" java -jar worker/target/worker-all.jar
+  start "worker-$i" env NATS_USER=worker NATS_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
+    java -jar worker/target/worker-all.jar
 done
 wait_port oauth2-proxy "$PROXY_PORT"
 

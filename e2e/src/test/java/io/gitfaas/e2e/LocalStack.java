@@ -9,6 +9,7 @@ import io.gitfaas.testkit.FreePort;
 import io.gitfaas.testkit.GitHttpServer;
 import io.gitfaas.testkit.NatsTestServer;
 import io.gitfaas.testkit.Processes;
+import io.gitfaas.testkit.ProjectFiles;
 import io.gitfaas.testkit.TempDirs;
 import io.gitfaas.worker.WorkerMain;
 import io.javalin.Javalin;
@@ -32,7 +33,7 @@ final class LocalStack implements AutoCloseable {
   static final String CLIENT_ID = "gitfaas-e2e";
 
   final Path root = projectRoot();
-  final NatsTestServer nats = new NatsTestServer();
+  final NatsTestServer nats = NatsTestServer.withAuth();
   final GitHttpServer git = new GitHttpServer();
   final Path dir;
   final Map<String, String> env = new HashMap<>();
@@ -47,7 +48,6 @@ final class LocalStack implements AutoCloseable {
     dir = Files.createTempDirectory("gitfaas-e2e-");
     int idpPort = FreePort.pick();
     idp = DevIdentityProviderMain.start("127.0.0.1", idpPort);
-    env.put("NATS_URL", nats.url());
     env.put("OIDC_ISSUER_URL", "http://127.0.0.1:" + idpPort + "/default");
     env.put("OIDC_CLIENT_ID", CLIENT_ID);
     env.put("OIDC_EMAIL_CLAIM", "sub");
@@ -59,7 +59,9 @@ final class LocalStack implements AutoCloseable {
         "WORKER_CACHE_DIR",
         Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
     env.putAll(overrides);
-    Settings settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
+    Map<String, String> frontendEnv = new HashMap<>(env);
+    frontendEnv.putAll(nats.env("frontend"));
+    Settings settings = Settings.fromEnv(frontendEnv, Settings.Service.FRONTEND);
     connection = NatsConnector.connect(settings.nats(), "e2e-frontend");
     NatsResources.of(connection, settings).ensure();
     frontend = Frontend.create(settings, connection).start();
@@ -92,6 +94,7 @@ final class LocalStack implements AutoCloseable {
                 ProcessBuilder.Redirect.appendTo(
                     dir.resolve("worker-" + workers.size() + ".log").toFile()));
     pb.environment().putAll(env);
+    pb.environment().putAll(nats.env("worker"));
     Process p = pb.start();
     workers.add(p);
     return p;
@@ -133,11 +136,6 @@ final class LocalStack implements AutoCloseable {
   }
 
   static Path projectRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("scripts/oauth2-proxy.sh"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("project root (with scripts/) not found");
+    return ProjectFiles.root();
   }
 }

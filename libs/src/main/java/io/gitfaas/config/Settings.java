@@ -58,7 +58,22 @@ public record Settings(
       Set<String> adminEmails) {}
 
   public record WorkerSettings(
-      int concurrency, Path workDir, Path cacheDir, Path goRoot, Duration shutdownGrace) {}
+      int concurrency,
+      Path workDir,
+      Path cacheDir,
+      Path goRoot,
+      Duration shutdownGrace,
+      BuildNetwork buildNetwork) {}
+
+  /**
+   * Which build steps get a network. {@code OFF}: none, so dependencies cannot be downloaded.
+   * {@code REGISTRIES}: the steps that download dependencies, which run no code of the repository
+   * and may name only registry packages, share the host's network.
+   */
+  public enum BuildNetwork {
+    OFF,
+    REGISTRIES
+  }
 
   public record ObserverSettings(
       Duration interval,
@@ -143,7 +158,8 @@ public record Settings(
                 "WORKER_SHUTDOWN_GRACE",
                 Duration.ofSeconds(8),
                 Duration.ZERO,
-                Duration.ofMinutes(10)));
+                Duration.ofMinutes(10)),
+            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.OFF));
     var observer =
         new ObserverSettings(
             env.duration(

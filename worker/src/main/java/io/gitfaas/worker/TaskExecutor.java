@@ -1,5 +1,6 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
@@ -35,18 +36,21 @@ public final class TaskExecutor {
   private final Sandbox sandbox;
   private final TaskLimits limits;
   private final Path cacheRoot;
+  private final BuildNetwork buildNetwork;
 
   public TaskExecutor(
       RepositoryCloner cloner,
       RuntimeTable runtimes,
       Sandbox sandbox,
       TaskLimits limits,
-      Path cacheRoot) {
+      Path cacheRoot,
+      BuildNetwork buildNetwork) {
     this.cloner = cloner;
     this.runtimes = runtimes;
     this.sandbox = sandbox;
     this.limits = limits;
     this.cacheRoot = cacheRoot;
+    this.buildNetwork = buildNetwork;
   }
 
   public Outcome execute(TaskRequest task, Workspace ws) throws IOException, InterruptedException {
@@ -120,6 +124,15 @@ public final class TaskExecutor {
     env.put("LANG", "C.UTF-8");
     Path stepLog = ws.logs().resolve("step.log");
     for (Runtime.Step step : steps) {
+      if (step.network() && buildNetwork == BuildNetwork.OFF) {
+        outcome.fail(
+            TaskStatus.FINISHED_ERRORS,
+            "build needs to download dependencies ("
+                + step.name()
+                + "), but builds on this service have no network (BUILD_NETWORK=off)",
+            "BUILD_NETWORK");
+        return false;
+      }
       Duration left = Duration.ofNanos(budgetEnd - System.nanoTime());
       if (left.isNegative() || left.isZero()) {
         outcome.fail(TaskStatus.FINISHED_ERRORS, buildTimeoutReason(), "TASK_BUILD_TIMEOUT");

@@ -91,15 +91,21 @@ public final class WorkerMain {
       Path goRoot = ws.goRoot() != null ? ws.goRoot() : goRoot();
       Connection connection = NatsConnector.connect(settings.nats(), "worker");
       try {
+        // Workers create nothing: the frontend declares the streams, buckets and stores, and a
+        // worker's NATS user may not. Until they exist the pull loops wait and retry.
         NatsResources resources = NatsResources.of(connection, settings);
-        resources.ensure();
         var cloner =
             new RepositoryCloner(
                 new GuardedHttpConnectionFactory(new GitUrlPolicy(settings.git())),
                 settings.git().maxRepoBytes());
         var executor =
             new TaskExecutor(
-                cloner, RuntimeTable.standard(goRoot), sandbox, settings.limits(), ws.cacheDir());
+                cloner,
+                RuntimeTable.standard(goRoot),
+                sandbox,
+                settings.limits(),
+                ws.cacheDir(),
+                ws.buildNetwork());
         var processor =
             new TaskProcessor(
                 new TaskStore(resources),
@@ -114,12 +120,9 @@ public final class WorkerMain {
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
         return new Worker(connection, consumer, ws.shutdownGrace());
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         connection.close();
         throw e;
-      } catch (io.nats.client.JetStreamApiException e) {
-        connection.close();
-        throw new IOException("NATS refused to set up JetStream: " + e.getMessage(), e);
       }
     }
 

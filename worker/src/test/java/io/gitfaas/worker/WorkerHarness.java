@@ -56,9 +56,10 @@ final class WorkerHarness implements AutoCloseable {
         Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
     env.putAll(overrides);
     settings = Settings.fromEnv(env, Settings.Service.WORKER);
-    worker = WorkerMain.Worker.start(settings);
     connection = NatsConnector.connect(nats.settings(), "test");
     NatsResources resources = NatsResources.of(connection, settings);
+    resources.ensure(); // as the frontend does
+    worker = WorkerMain.Worker.start(settings);
     tasks = new TaskStore(resources);
     results = new ResultStore(resources);
     submission =

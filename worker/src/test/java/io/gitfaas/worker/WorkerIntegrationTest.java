@@ -163,7 +163,13 @@ class WorkerIntegrationTest {
     TaskRecord done = runToEnd(url, List.of());
 
     assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
-    assertThat(done.reason()).contains("no supported runtime", "Go (go.mod or main.go)");
+    assertThat(done.reason())
+        .contains(
+            "no supported runtime",
+            "Go (go.mod or main.go)",
+            "Python",
+            "Node.js",
+            "shell (run.sh)");
   }
 
   @Test
@@ -173,5 +179,44 @@ class WorkerIntegrationTest {
 
     assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(done.reason()).startsWith("clone failed").contains("no-such-branch");
+  }
+
+  @Test
+  void dependenciesNeedTheBuildNetwork() throws Exception {
+    String url =
+        git.createRepo(
+            "deps",
+            Map.of(
+                "go.mod",
+                GoRepos.GO_MOD + "\nrequire golang.org/x/text v0.14.0\n",
+                "main.go",
+                "package main\nfunc main() {}\n"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).contains("go mod download", "BUILD_NETWORK=off");
+  }
+
+  @Test
+  void pythonNodeAndShellRunWithTheirParameters() throws Exception {
+    List<String> params = List.of("a b", "--x", "$(id)");
+    String py =
+        git.createRepo("py", Map.of("main.py", "import sys\nprint('|'.join(sys.argv[1:]))\n"));
+    String indexJs =
+        git.createRepo("js", Map.of("index.js", "console.log(process.argv.slice(2).join('|'))\n"));
+    String npmStart =
+        git.createRepo(
+            "npm",
+            Map.of(
+                "package.json",
+                "{\"name\": \"t\", \"version\": \"1.0.0\", \"scripts\": {\"start\": \"node app.js\"}}",
+                "app.js",
+                "console.log(process.argv.slice(2).join('|'))\n"));
+    String sh = git.createRepo("sh", Map.of("run.sh", "IFS='|'; echo \"$*\"\n"));
+    for (String url : List.of(py, indexJs, npmStart, sh)) {
+      TaskRecord done = runToEnd(url, params);
+      assertThat(done.status()).as(url + ": " + done.reason()).isEqualTo(TaskStatus.FINISHED);
+      assertThat(text(zip(done), "stdout.txt")).as(url).isEqualTo("a b|--x|$(id)\n");
+    }
   }
 }

@@ -1,0 +1,102 @@
+package io.gitfaas.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.config.Settings.NatsSettings;
+import io.gitfaas.testkit.NatsTestServer;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The project's nats-server configuration: one user per service, each with what it needs. */
+class NatsPermissionsIntegrationTest {
+  static NatsTestServer nats;
+  static Connection frontend;
+  static Connection worker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nats = NatsTestServer.withAuth();
+    frontend = connect("frontend");
+    worker = connect("worker");
+    NatsResources.of(frontend, Settings.fromEnv(Map.of(), Settings.Service.WORKER)).ensure();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    frontend.close();
+    worker.close();
+    nats.close();
+  }
+
+  static Connection connect(String service) throws Exception {
+    Map<String, String> env = nats.env(service);
+    return NatsConnector.connect(
+        new NatsSettings(env.get("NATS_URL"), env.get("NATS_USER"), env.get("NATS_PASSWORD"), 1),
+        service);
+  }
+
+  @Test
+  void nothingConnectsWithoutCredentials() {
+    Options anonymous =
+        new Options.Builder().server(nats.url()).maxReconnects(0).noReconnect().build();
+    assertThatThrownBy(() -> Nats.connect(anonymous)).hasMessageContaining("Authorization");
+    Options wrong =
+        new Options.Builder()
+            .server(nats.url())
+            .userInfo("worker", "not-the-password")
+            .noReconnect()
+            .build();
+    assertThatThrownBy(() -> Nats.connect(wrong)).hasMessageContaining("Authorization");
+  }
+
+  @Test
+  void workersCannotEnqueueTasksOrDeleteStreams() throws Exception {
+    var js =
+        worker.jetStream(
+            io.nats.client.JetStreamOptions.builder()
+                .requestTimeout(Duration.ofSeconds(2))
+                .build());
+    assertThatThrownBy(() -> js.publish(NatsResources.TASK_SUBJECT, "x".getBytes()))
+        .isInstanceOf(Exception.class);
+    var jsm =
+        worker.jetStreamManagement(
+            io.nats.client.JetStreamOptions.builder()
+                .requestTimeout(Duration.ofSeconds(2))
+                .build());
+    assertThatThrownBy(() -> jsm.deleteStream(NatsResources.TASK_STREAM))
+        .isInstanceOf(Exception.class);
+    assertThat(frontend.jetStreamManagement().getStreamInfo(NatsResources.TASK_STREAM)).isNotNull();
+  }
+
+  @Test
+  void theFrontendCannotTakeTasksFromTheQueue() throws Exception {
+    frontend.jetStream().publish(NatsResources.TASK_SUBJECT, "{}".getBytes());
+    var fromFrontend =
+        frontend
+            .getStreamContext(NatsResources.TASK_STREAM)
+            .getConsumerContext(NatsResources.WORKER_CONSUMER);
+    assertThat(fromFrontend.next(Duration.ofSeconds(2))).isNull();
+    var fromWorker =
+        worker
+            .getStreamContext(NatsResources.TASK_STREAM)
+            .getConsumerContext(NatsResources.WORKER_CONSUMER);
+    var msg = fromWorker.next(Duration.ofSeconds(5));
+    assertThat(msg).isNotNull();
+    msg.ack();
+  }
+
+  @Test
+  void theFrontendCannotPurgeTheQueue() {
+    assertThatThrownBy(() -> frontend.jetStreamManagement().purgeStream(NatsResources.TASK_STREAM))
+        .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
+  }
+}

@@ -17,6 +17,12 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v go >/dev/null || need_apt+=(golang-go)
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
+command -v prlimit >/dev/null || need_apt+=(util-linux)
+# Task runtimes: the worker builds and runs tasks with the host's toolchains.
+[ -x /usr/bin/python3 ] || need_apt+=(python3)
+/usr/bin/python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+[ -x /usr/bin/node ] || need_apt+=(nodejs)
+[ -x /usr/bin/npm ] || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := $(HOME)/.cache/gitfaas/bin
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: run test build install format clean
+.PHONY: run test build install format clean up down
 
 run:
 	scripts/run-local.sh
@@ -23,3 +23,10 @@ format:
 clean:
 	mvn -B -ntp -q clean
 	rm -rf .run
+
+up:
+	@test -f .env || { echo "copy .env.example to .env and fill it in first" >&2; exit 1; }
+	docker compose up -d --build
+
+down:
+	docker compose down

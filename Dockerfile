@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# One build, one small image per service: docker compose picks the stage with `target:`.
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -q -ntp package -DskipTests -Dspotless.check.skip=true
+
+FROM eclipse-temurin:17-jre AS java-base
+RUN useradd --system --uid 10001 --home-dir /var/lib/gitfaas --create-home gitfaas
+WORKDIR /var/lib/gitfaas
+
+FROM java-base AS frontend
+COPY --from=build /src/frontend/target/frontend-all.jar /app/frontend.jar
+USER 10001
+ENV FRONTEND_HOST=0.0.0.0 FRONTEND_PORT=8080
+EXPOSE 8080
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/frontend.jar"]
+
+# The worker builds and runs tasks with the toolchains of its image, inside bubblewrap.
+FROM java-base AS worker
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-pip nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=golang:1.26 /usr/local/go /usr/local/go
+COPY --from=build /src/worker/target/worker-all.jar /app/worker.jar
+ENV GOROOT=/usr/local/go PATH=/usr/local/go/bin:$PATH \
+    WORKER_WORK_DIR=/var/lib/gitfaas/work WORKER_CACHE_DIR=/var/lib/gitfaas/cache
+USER 10001
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-jar", "/app/worker.jar"]

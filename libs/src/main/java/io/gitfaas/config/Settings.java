@@ -68,7 +68,8 @@ public record Settings(
   /**
    * Which build steps get a network. {@code OFF}: none, so dependencies cannot be downloaded.
    * {@code REGISTRIES}: the steps that download dependencies, which run no code of the repository
-   * and may name only registry packages, share the host's network.
+   * and may name only registry packages, may reach the public package registries through the
+   * worker's egress proxy, and nothing else.
    */
   public enum BuildNetwork {
     OFF,
@@ -159,7 +160,7 @@ public record Settings(
                 Duration.ofSeconds(8),
                 Duration.ZERO,
                 Duration.ofMinutes(10)),
-            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.OFF));
+            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES));
     var observer =
         new ObserverSettings(
             env.duration(

@@ -1,6 +1,7 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.config.Settings;
+import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.nats.NatsConnector;
@@ -8,6 +9,7 @@ import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
+import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.GuardedHttpConnectionFactory;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.limits.Cgroups;
@@ -68,11 +70,14 @@ public final class WorkerMain {
     private final Connection connection;
     private final TaskConsumer consumer;
     private final Duration shutdownGrace;
+    private final EgressProxy egress;
 
-    private Worker(Connection connection, TaskConsumer consumer, Duration shutdownGrace) {
+    private Worker(
+        Connection connection, TaskConsumer consumer, Duration shutdownGrace, EgressProxy egress) {
       this.connection = connection;
       this.consumer = consumer;
       this.shutdownGrace = shutdownGrace;
+      this.egress = egress;
     }
 
     public static Worker start(Settings settings) throws IOException, InterruptedException {
@@ -81,9 +86,14 @@ public final class WorkerMain {
       removeLeftovers(ws.workDir());
       Files.createDirectories(workDir);
       Path bwrap = findOnPath("bwrap");
+      EgressProxy egress =
+          ws.buildNetwork() == BuildNetwork.REGISTRIES
+              ? new EgressProxy(workDir.resolve("egress.sock"), EgressProxy.DEFAULT_ALLOWED, false)
+              : null;
       Sandbox sandbox =
           new Sandbox(
-              new SandboxCommand(bwrap, ws.workDir().resolve("identity")),
+              new SandboxCommand(
+                  bwrap, ws.workDir().resolve("identity"), egress == null ? null : egress.socket()),
               findOnPath("prlimit"),
               Cgroups.detect(Path.of("/sys/fs/cgroup")));
       SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));
@@ -119,7 +129,7 @@ public final class WorkerMain {
             new TaskConsumer(connection, processor, ws.concurrency(), settings.limits().lease());
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
-        return new Worker(connection, consumer, ws.shutdownGrace());
+        return new Worker(connection, consumer, ws.shutdownGrace(), egress);
       } catch (RuntimeException e) {
         connection.close();
         throw e;
@@ -131,8 +141,13 @@ public final class WorkerMain {
       try {
         consumer.stop(shutdownGrace);
         connection.close();
+        if (egress != null) {
+          egress.close();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        LOG.warn("could not close the egress proxy: {}", e.toString());
       }
     }
   }

@@ -26,7 +26,9 @@ class WorkerIntegrationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    harness = new WorkerHarness(Map.of("TASK_RUN_TIMEOUT", "3s", "WORKER_CONCURRENCY", "2"));
+    harness =
+        new WorkerHarness(
+            Map.of("TASK_RUN_TIMEOUT", "3s", "WORKER_CONCURRENCY", "2", "BUILD_NETWORK", "off"));
     git = harness.git;
   }
 

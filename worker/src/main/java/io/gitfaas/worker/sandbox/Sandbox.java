@@ -68,9 +68,6 @@ public final class Sandbox {
     argv.add("--fsize=" + limits.diskBytes());
     argv.add("--nofile=" + MAX_OPEN_FILES);
     argv.add("--core=0");
-    if (!cgroups.available()) {
-      argv.add("--as=" + limits.memoryBytes()); // per process: the documented fallback
-    }
     argv.add("--");
     argv.addAll(command.argv(spec));
     LOG.debug("sandbox: {}", argv);
@@ -89,12 +86,13 @@ public final class Sandbox {
       Thread outThread = daemon("sandbox-stdout", out);
       Thread errThread = merged ? null : daemon("sandbox-stderr", err);
       AtomicBoolean diskExceeded = new AtomicBoolean();
+      AtomicBoolean memoryExceeded = new AtomicBoolean();
       Future<?> diskCheck = null;
       boolean timedOut;
       try {
         joinAll(process, cgroup);
         release(process);
-        diskCheck = watchDisk(process, limits, diskExceeded);
+        diskCheck = watch(process, limits, diskExceeded, memoryExceeded);
         timedOut = !process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
       } finally {
         if (diskCheck != null) {
@@ -120,7 +118,7 @@ public final class Sandbox {
           merged ? 0 : err.total(),
           out.truncated(),
           !merged && err.truncated(),
-          usage.oomKilled(),
+          usage.oomKilled() || memoryExceeded.get(),
           usage.processLimitHit(),
           diskExceeded.get(),
           usage.peakMemoryBytes(),
@@ -166,12 +164,17 @@ public final class Sandbox {
   }
 
   /**
-   * Measures the writable directories until the process ends. The pause between two measurements is
-   * at least twice the last one's duration, so a task with very many files cannot make the watchdog
-   * eat the machine.
+   * Measures the writable directories, and where there is no cgroup the memory of all the task's
+   * processes, until the process ends. The pause between two measurements is at least twice the
+   * last one's duration, so a task with very many files cannot make the watchdog eat the machine.
    */
-  private Future<?> watchDisk(Process process, SandboxSpec.Limits limits, AtomicBoolean exceeded) {
-    if (limits.watched().isEmpty()) {
+  private Future<?> watch(
+      Process process,
+      SandboxSpec.Limits limits,
+      AtomicBoolean diskExceeded,
+      AtomicBoolean memoryExceeded) {
+    boolean watchMemory = !cgroups.available();
+    if (limits.watched().isEmpty() && !watchMemory) {
       return null;
     }
     AtomicReference<ScheduledFuture<?>> next = new AtomicReference<>();
@@ -185,7 +188,12 @@ public final class Sandbox {
             }
             long start = System.nanoTime();
             if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
-              exceeded.set(true);
+              diskExceeded.set(true);
+              process.destroyForcibly();
+              return;
+            }
+            if (watchMemory && ResidentMemory.of(process) > limits.memoryBytes()) {
+              memoryExceeded.set(true);
               process.destroyForcibly();
               return;
             }

@@ -9,8 +9,9 @@ import java.util.TreeMap;
 
 /**
  * Turns a {@link SandboxSpec} into a bubblewrap argv: fresh namespaces (user, pid, ipc, uts, cgroup
- * and, unless asked, network), a read-only system, a private /tmp and /dev, an unprivileged user,
- * and only the binds and environment the spec names.
+ * and network), a read-only system, a private /tmp and /dev, an unprivileged user, and only the
+ * binds and environment the spec names. A step that may use the network still has none of the
+ * host's: its only way out is the worker's egress proxy, which reaches the allowed registries.
  */
 public final class SandboxCommand {
   public static final int SANDBOX_UID = 1000;
@@ -26,16 +27,24 @@ public final class SandboxCommand {
           "/etc/nsswitch.conf",
           "/etc/hosts");
 
+  static final String EGRESS_SOCKET = "/run/gitfaas/egress.sock";
+  static final String EGRESS_BRIDGE = "/run/gitfaas/egress-bridge.py";
+  static final String EGRESS_PROXY_URL = "http://127.0.0.1:3128";
+  private static final String BRIDGE_RESOURCE = "/sandbox/egress-bridge.py";
+
   private final Path bwrap;
   private final Path identityDir;
+  private final Path egressSocket;
 
   /**
-   * @param identityDir holds the sandbox's passwd and group files, so programs that look up their
-   *     user find one and nothing of the host's accounts
+   * @param identityDir holds the sandbox's passwd and group files (so programs that look up their
+   *     user find one and nothing of the host's accounts) and the egress bridge
+   * @param egressSocket the egress proxy's socket, or null when no step may use the network
    */
-  public SandboxCommand(Path bwrap, Path identityDir) {
+  public SandboxCommand(Path bwrap, Path identityDir, Path egressSocket) {
     this.bwrap = bwrap;
     this.identityDir = identityDir;
+    this.egressSocket = egressSocket;
   }
 
   public List<String> argv(SandboxSpec spec) {
@@ -45,8 +54,12 @@ public final class SandboxCommand {
     a.addAll(List.of("--block-fd", "0"));
     a.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all"));
     if (spec.network()) {
-      a.add("--share-net");
-      a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
+      if (egressSocket == null) {
+        throw new IllegalStateException("a step asks for the network, but there is no egress");
+      }
+      a.addAll(List.of("--ro-bind", egressSocket.toString(), EGRESS_SOCKET));
+      a.addAll(
+          List.of("--ro-bind", identityDir.resolve("egress-bridge.py").toString(), EGRESS_BRIDGE));
     }
     a.addAll(
         List.of("--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID)));
@@ -82,15 +95,37 @@ public final class SandboxCommand {
     a.addAll(List.of("--remount-ro", "/"));
     a.addAll(List.of("--chdir", spec.workingDir()));
     a.add("--clearenv");
-    new TreeMap<>(spec.env()).forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
+    Map<String, String> env = new TreeMap<>(spec.env());
+    if (spec.network()) {
+      for (String name :
+          List.of(
+              "HTTPS_PROXY",
+              "https_proxy",
+              "HTTP_PROXY",
+              "http_proxy",
+              "npm_config_https_proxy",
+              "npm_config_proxy")) {
+        env.put(name, EGRESS_PROXY_URL);
+      }
+    }
+    env.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
     a.add("--");
+    if (spec.network()) {
+      a.addAll(List.of("/usr/bin/python3", EGRESS_BRIDGE, EGRESS_SOCKET));
+    }
     a.addAll(spec.command());
     return a;
   }
 
-  /** Writes the passwd and group files the sandbox shows. */
+  /** Writes the passwd and group files the sandbox shows, and the egress bridge. */
   public static void writeIdentity(Path identityDir) throws java.io.IOException {
     Files.createDirectories(identityDir);
+    try (var bridge = SandboxCommand.class.getResourceAsStream(BRIDGE_RESOURCE)) {
+      if (bridge == null) {
+        throw new IllegalStateException(BRIDGE_RESOURCE + " is missing from the worker");
+      }
+      Files.write(identityDir.resolve("egress-bridge.py"), bridge.readAllBytes());
+    }
     Files.writeString(
         identityDir.resolve("passwd"),
         "root:x:0:0:root:/root:/usr/sbin/nologin\n"

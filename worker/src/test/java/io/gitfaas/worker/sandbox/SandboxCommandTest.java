@@ -10,7 +10,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SandboxCommandTest {
-  final SandboxCommand command = new SandboxCommand(Path.of("/usr/bin/bwrap"), Path.of("/id"));
+  final SandboxCommand command =
+      new SandboxCommand(Path.of("/usr/bin/bwrap"), Path.of("/id"), Path.of("/w/egress.sock"));
 
   SandboxSpec spec(boolean network, List<String> argv) {
     return new SandboxSpec(
@@ -52,7 +53,24 @@ class SandboxCommandTest {
   }
 
   @Test
-  void networkOnlyWhenAsked() {
-    assertThat(command.argv(spec(true, List.of("go")))).contains("--share-net");
+  void networkOnlyThroughTheEgressBridge() {
+    List<String> a = command.argv(spec(true, List.of("go", "mod", "download")));
+    assertThat(a).doesNotContain("--share-net").contains("--unshare-all");
+    assertThat(
+            Collections.indexOfSubList(
+                a, List.of("--ro-bind", "/w/egress.sock", "/run/gitfaas/egress.sock")))
+        .isNotNegative();
+    assertThat(a.subList(a.indexOf("--") + 1, a.size()))
+        .containsExactly(
+            "/usr/bin/python3",
+            "/run/gitfaas/egress-bridge.py",
+            "/run/gitfaas/egress.sock",
+            "go",
+            "mod",
+            "download");
+    assertThat(
+            Collections.indexOfSubList(
+                a, List.of("--setenv", "HTTPS_PROXY", "http://127.0.0.1:3128")))
+        .isNotNegative();
   }
 }

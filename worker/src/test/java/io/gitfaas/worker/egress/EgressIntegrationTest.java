@@ -1,0 +1,144 @@
+package io.gitfaas.worker.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gitfaas.worker.limits.Cgroups;
+import io.gitfaas.worker.sandbox.Sandbox;
+import io.gitfaas.worker.sandbox.SandboxCommand;
+import io.gitfaas.worker.sandbox.SandboxResult;
+import io.gitfaas.worker.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A download step's only way out, through real bubblewrap: the egress proxy reaches the allowed
+ * registry and nothing else, and the host's loopback is out of reach.
+ */
+class EgressIntegrationTest {
+  @TempDir Path dir;
+  ServerSocket registry;
+  ServerSocket other;
+  Thread server;
+
+  /** A stand-in registry on the host's loopback that greets every connection. */
+  @BeforeEach
+  void startRegistry() throws IOException {
+    registry = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    other = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    server =
+        new Thread(
+            () -> {
+              while (!registry.isClosed()) {
+                try (Socket s = registry.accept()) {
+                  s.getOutputStream()
+                      .write("hello-from-registry\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    registry.close();
+    other.close();
+    server.join(5_000);
+  }
+
+  String runStep(EgressProxy proxy, String script) throws Exception {
+    Path identity = dir.resolve("identity");
+    SandboxCommand.writeIdentity(identity);
+    Sandbox sandbox =
+        new Sandbox(
+            new SandboxCommand(Path.of("/usr/bin/bwrap"), identity, proxy.socket()),
+            Path.of("/usr/bin/prlimit"),
+            Cgroups.NONE);
+    SandboxSpec spec =
+        new SandboxSpec(
+            List.of("/usr/bin/python3", "-c", script),
+            "/",
+            Map.of(),
+            Map.of(),
+            Map.of("PATH", "/usr/bin:/bin"),
+            true,
+            Duration.ofSeconds(30),
+            1 << 20,
+            new SandboxSpec.Limits(512L << 20, 64, 64L << 20, List.of()));
+    SandboxResult result = sandbox.run(spec, dir.resolve("out"), dir.resolve("err"));
+    assertThat(result.exitCode()).as(Files.readString(dir.resolve("err"))).isZero();
+    return Files.readString(dir.resolve("out"));
+  }
+
+  static final String PROBE =
+      """
+      import os, socket
+      def via_proxy(request):
+          s = socket.create_connection(("127.0.0.1", 3128), timeout=5)
+          s.sendall(request.encode())
+          data = b""
+          while True:
+              chunk = s.recv(4096)
+              if not chunk:
+                  break
+              data += chunk
+          return data.decode(errors="replace")
+      def connect(target):
+          return via_proxy("CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n" % (target, target))
+      def direct(port):
+          try:
+              socket.create_connection(("127.0.0.1", port), timeout=3)
+              return "open"
+          except OSError:
+              return "closed"
+      r = connect("%REGISTRY%")
+      print("registry:" + ("ok" if " 200 " in r and "hello-from-registry" in r else r))
+      r = connect("%OTHER%")
+      print("other:" + ("refused" if " 403 " in r else r))
+      r = via_proxy("GET http://%REGISTRY%/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+      print("plain:" + ("refused" if " 405 " in r else r))
+      print("direct:" + direct(%REGISTRY_PORT%))
+      print("proxy-env:" + os.environ["HTTPS_PROXY"])
+      """;
+
+  String probe(String registryTarget) {
+    return PROBE
+        .replace("%REGISTRY%", registryTarget)
+        .replace("%OTHER%", "127.0.0.1:" + other.getLocalPort())
+        .replace("%REGISTRY_PORT%", Integer.toString(registry.getLocalPort()));
+  }
+
+  @Test
+  void onlyTheAllowedRegistryIsReachable() throws Exception {
+    String target = "127.0.0.1:" + registry.getLocalPort();
+    try (EgressProxy proxy = new EgressProxy(dir.resolve("egress.sock"), Set.of(target), true)) {
+      assertThat(runStep(proxy, probe(target)))
+          .isEqualTo(
+              "registry:ok\nother:refused\nplain:refused\ndirect:closed\n"
+                  + "proxy-env:http://127.0.0.1:3128\n");
+    }
+  }
+
+  @Test
+  void anAllowedNameThatResolvesToThisHostIsRefused() throws Exception {
+    String target = "localhost:" + registry.getLocalPort();
+    try (EgressProxy proxy = new EgressProxy(dir.resolve("egress.sock"), Set.of(target), false)) {
+      String out = runStep(proxy, probe(target));
+      assertThat(out).startsWith("registry:HTTP/1.1 403").contains("non-public address");
+    }
+  }
+}

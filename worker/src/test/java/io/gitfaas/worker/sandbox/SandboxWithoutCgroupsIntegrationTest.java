@@ -1,0 +1,62 @@
+package io.gitfaas.worker.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gitfaas.worker.limits.Cgroups;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where the host gives the worker no cgroup, memory is still limited for the task as a whole. */
+class SandboxWithoutCgroupsIntegrationTest {
+  @TempDir Path dir;
+
+  SandboxResult run(List<String> command) throws Exception {
+    SandboxCommand.writeIdentity(dir.resolve("id"));
+    Sandbox sandbox =
+        new Sandbox(
+            new SandboxCommand(Path.of("/usr/bin/bwrap"), dir.resolve("id"), null),
+            Path.of("/usr/bin/prlimit"),
+            Cgroups.NONE);
+    SandboxSpec spec =
+        new SandboxSpec(
+            command,
+            "/",
+            Map.of(),
+            Map.of(),
+            Map.of("PATH", "/usr/bin:/bin"),
+            false,
+            Duration.ofSeconds(20),
+            1 << 20,
+            new SandboxSpec.Limits(96L << 20, 64, 64L << 20, List.of()));
+    return sandbox.run(spec, dir.resolve("out"), dir.resolve("err"));
+  }
+
+  @Test
+  void memoryOfAllProcessesIsWatched() throws Exception {
+    String hog = "import time\nb = b'x' * (40 << 20)\ntime.sleep(15)\n";
+    SandboxResult r =
+        run(
+            List.of(
+                "/bin/bash",
+                "-c",
+                "for i in 1 2 3; do /usr/bin/python3 -c \"$0\" & done; wait",
+                hog));
+
+    assertThat(r.oomKilled()).isTrue();
+    assertThat(r.limitHit()).isEqualTo("TASK_MEMORY_LIMIT");
+    assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void runtimesThatReserveAddressSpaceStillRun() throws Exception {
+    SandboxResult r = run(List.of("/usr/bin/node", "-e", "console.log('node runs')"));
+
+    assertThat(r.exitCode()).as(Files.readString(dir.resolve("err"))).isZero();
+    assertThat(Files.readString(dir.resolve("out"))).isEqualTo("node runs\n");
+  }
+}

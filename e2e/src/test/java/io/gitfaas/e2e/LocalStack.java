@@ -51,6 +51,7 @@ final class LocalStack implements AutoCloseable {
     env.put("OIDC_ISSUER_URL", "http://127.0.0.1:" + idpPort + "/default");
     env.put("OIDC_CLIENT_ID", CLIENT_ID);
     env.put("OIDC_EMAIL_CLAIM", "sub");
+    env.put("ADMIN_EMAILS", "root@example.com");
     env.put("FRONTEND_PORT", "0");
     env.put("GIT_ALLOW_HTTP", "true");
     env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
@@ -98,6 +99,19 @@ final class LocalStack implements AutoCloseable {
     Process p = pb.start();
     workers.add(p);
     return p;
+  }
+
+  /** The worker command and environment, for a scaler that starts workers itself. */
+  List<String> workerCommand() {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(java, "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName());
+  }
+
+  Map<String, String> workerEnv() {
+    Map<String, String> out = new HashMap<>(System.getenv());
+    out.putAll(env);
+    out.putAll(nats.env("worker"));
+    return out;
   }
 
   /** Stops every worker: SIGTERM, then SIGKILL if one lingers. */

@@ -1,6 +1,7 @@
 package io.gitfaas.frontend;
 
 import io.gitfaas.config.Settings;
+import io.gitfaas.frontend.api.AdminRoutes;
 import io.gitfaas.frontend.api.ApiException;
 import io.gitfaas.frontend.api.CreateTaskParser;
 import io.gitfaas.frontend.api.Identities;
@@ -17,6 +18,7 @@ import io.gitfaas.store.StoreException;
 import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
+import io.gitfaas.system.SystemStatusStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -50,6 +52,7 @@ public final class Frontend {
             new ResultStore(resources),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             Clock.systemUTC());
+    var admin = new AdminRoutes(new SystemStatusStore(resources));
     var verifier =
         new OidcTokenVerifier(
             fs.oidcIssuerUrl(), fs.oidcClientId(), fs.oidcEmailClaim(), fs.adminEmails());
@@ -72,6 +75,7 @@ public final class Frontend {
           config.routes.get("/getTaskResult", routes::getTaskResult);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
+          config.routes.get("/getSystemStatus", admin::getSystemStatus);
           config.routes.get("/", LandingPage::show);
           config.routes.exception(
               ApiException.class,

@@ -82,7 +82,10 @@ public record Settings(
       int minWorkers,
       int maxWorkers,
       ScalerKind scaler,
-      long injectMaxBytes) {}
+      long injectMaxBytes,
+      Duration scaleDownAfter,
+      String workerCommand,
+      Path stateDir) {}
 
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
@@ -172,7 +175,11 @@ public record Settings(
             env.integer("MIN_WORKERS", 3, 0, 1000),
             env.integer("MAX_WORKERS", 10, 1, 1000),
             env.choice("SCALER", ScalerKind.class, ScalerKind.PROCESS),
-            env.size("INJECT_MAX_BYTES", 64 * M, K, 4 * G));
+            env.size("INJECT_MAX_BYTES", 64 * M, K, 4 * G),
+            env.duration(
+                "SCALE_DOWN_AFTER", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
+            env.string("WORKER_COMMAND", "java -jar worker/target/worker-all.jar"),
+            Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")));
     env.require(
         observer.minWorkers() <= observer.maxWorkers(),
         "MIN_WORKERS",

@@ -31,6 +31,8 @@ public final class NatsResources {
   public static final String RESULTS_STORE = "results";
   public static final String ADMISSION_BUCKET = "admission";
   public static final String USER_BUCKET_PREFIX = "tasks-";
+  public static final String OBSERVER_BUCKET = "observer";
+  public static final Duration OBSERVER_TTL = Duration.ofDays(1);
 
   private final Connection connection;
   private final Duration taskTtl;
@@ -88,7 +90,8 @@ public final class NatsResources {
             .maxDeliver(-1)
             .maxAckPending(10_000)
             .build());
-    ensureBucket(ADMISSION_BUCKET);
+    ensureBucket(ADMISSION_BUCKET, taskTtl);
+    ensureObserverBucket();
     connection
         .objectStoreManagement()
         .create(
@@ -104,7 +107,7 @@ public final class NatsResources {
     String bucket = USER_BUCKET_PREFIX + userKey;
     if (knownUserBuckets.add(bucket)) {
       try {
-        ensureBucket(bucket);
+        ensureBucket(bucket, taskTtl);
       } catch (IOException | JetStreamApiException | RuntimeException e) {
         knownUserBuckets.remove(bucket);
         throw e;
@@ -121,7 +124,16 @@ public final class NatsResources {
     return connection.objectStore(RESULTS_STORE);
   }
 
-  private void ensureBucket(String bucket) throws IOException, JetStreamApiException {
+  /** The observer's bucket; the observer creates it too, since it may start first. */
+  public void ensureObserverBucket() throws IOException, JetStreamApiException {
+    ensureBucket(OBSERVER_BUCKET, OBSERVER_TTL);
+  }
+
+  public KeyValue observer() throws IOException {
+    return connection.keyValue(OBSERVER_BUCKET);
+  }
+
+  private void ensureBucket(String bucket, Duration ttl) throws IOException, JetStreamApiException {
     KeyValueManagement kvm = connection.keyValueManagement();
     KeyValueConfiguration config =
         KeyValueConfiguration.builder()
@@ -129,7 +141,7 @@ public final class NatsResources {
             .storageType(StorageType.File)
             .replicas(replicas)
             .maxHistoryPerKey(1)
-            .ttl(taskTtl)
+            .ttl(ttl)
             .build();
     try {
       kvm.getStatus(bucket);

@@ -30,7 +30,7 @@ public final class NatsTestServer implements AutoCloseable {
   /** The server with deploy/nats/nats-server.conf and fresh passwords for every service. */
   public static NatsTestServer withAuth() {
     Map<String, String> passwords = new HashMap<>();
-    for (String service : List.of("frontend", "worker")) {
+    for (String service : List.of("frontend", "worker", "observer")) {
       passwords.put(service, UUID.randomUUID().toString());
     }
     return new NatsTestServer(FreePort.pick(), passwords);

@@ -1,0 +1,103 @@
+package io.gitfaas.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gitfaas.config.Settings;
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.observer.ObserverMain;
+import io.gitfaas.observer.ProcessScaler;
+import io.gitfaas.testkit.GoRepos;
+import io.nats.client.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A burst of slow tasks makes the observer start real worker processes; every task finishes, and
+ * the workers come back down to the minimum, one at a time.
+ */
+class ObserverScalingEndToEndTest {
+  static LocalStack stack;
+  static ProcessScaler scaler;
+  static ScheduledExecutorService observer;
+  static Connection connection;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = new LocalStack(Map.of());
+    Map<String, String> env = new HashMap<>(stack.env);
+    env.putAll(stack.nats.env("observer"));
+    env.put("MIN_WORKERS", "1");
+    env.put("MAX_WORKERS", "3");
+    env.put("OBSERVER_INTERVAL", "500ms");
+    env.put("SCALE_DOWN_AFTER", "2s");
+    env.put("CONGESTION_THRESHOLD", "2");
+    Settings settings = Settings.fromEnv(env, Settings.Service.OBSERVER);
+    connection = NatsConnector.connect(settings.nats(), "observer");
+    scaler =
+        new ProcessScaler(
+            stack.workerCommand(), stack.workerEnv(), stack.dir.resolve("observer-state"));
+    observer =
+        ObserverMain.start(settings, connection, NatsResources.of(connection, settings), scaler);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    observer.shutdownNow();
+    scaler.stopAll();
+    connection.close();
+    stack.close();
+  }
+
+  @Test
+  void burstScalesUpEveryTaskFinishesAndWorkersComeBackDown() throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> scaler.current() == 1);
+    var erin = new ApiClient(stack.baseUrl(), stack.login("erin@example.com"));
+    String url = stack.git.createRepo("slow", GoRepos.sleeper("3s"));
+    List<String> ids = new ArrayList<>();
+    long burst = System.nanoTime();
+    for (int i = 0; i < 8; i++) {
+      ids.add(erin.createTask(url, Integer.toString(i)));
+    }
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> scaler.current() == 3);
+    long scaledUp = (System.nanoTime() - burst) / 1_000_000;
+    for (String id : ids) {
+      JsonNode done =
+          await()
+              .atMost(Duration.ofMinutes(3))
+              .pollInterval(Duration.ofMillis(200))
+              .until(() -> erin.status(id), s -> s.get("code").asInt() >= 300);
+      assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
+    }
+    long drained = (System.nanoTime() - burst) / 1_000_000;
+    await().atMost(Duration.ofSeconds(60)).until(() -> scaler.current() == 1);
+    long down = (System.nanoTime() - burst) / 1_000_000;
+    System.out.printf(
+        "observer e2e: 8 tasks of 3 s; scaled 1 -> 3 after %d ms, drained after %d ms,"
+            + " back to 1 worker after %d ms%n",
+        scaledUp, drained, down);
+
+    var root = new ApiClient(stack.baseUrl(), stack.login("root@example.com"));
+    var status = root.get("/getSystemStatus");
+    assertThat(status.statusCode()).isEqualTo(200);
+    JsonNode body = root.json(status);
+    assertThat(body.get("status").asText()).isIn("OK", "CONGESTED");
+    assertThat(body.at("/workers/min").asInt()).isEqualTo(1);
+    assertThat(body.at("/workers/max").asInt()).isEqualTo(3);
+    assertThat(body.get("queue").has("pending")).isTrue();
+    List<String> moves = new ArrayList<>();
+    body.get("logs").forEach(d -> moves.add(d.get("from").asInt() + "->" + d.get("to").asInt()));
+    assertThat(moves).contains("1->3", "3->2", "2->1");
+    assertThat(erin.get("/getSystemStatus").statusCode()).isEqualTo(403);
+  }
+}

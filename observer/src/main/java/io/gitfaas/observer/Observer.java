@@ -1,0 +1,87 @@
+package io.gitfaas.observer;
+
+import io.gitfaas.config.Settings.ObserverSettings;
+import io.gitfaas.system.ScalingDecision;
+import io.gitfaas.system.SystemStatus;
+import io.gitfaas.system.SystemStatusStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tick of the observer: sample the queue, replace dead workers, decide, scale, and write what
+ * it saw and did. A tick that fails (NATS down, a scaler error) is logged and the next one starts
+ * afresh: the loop never dies.
+ */
+public final class Observer {
+  private static final Logger LOG = LoggerFactory.getLogger(Observer.class);
+  private static final int MAX_HISTORY = 1000;
+
+  private final LagProbe probe;
+  private final Scaler scaler;
+  private final ScalingPolicy policy;
+  private final SystemStatusStore store;
+  private final ObserverSettings settings;
+  private final int tasksPerWorker;
+  private final Deque<QueueSample> history = new ArrayDeque<>();
+
+  public Observer(
+      LagProbe probe,
+      Scaler scaler,
+      ScalingPolicy policy,
+      SystemStatusStore store,
+      ObserverSettings settings,
+      int tasksPerWorker) {
+    this.probe = probe;
+    this.scaler = scaler;
+    this.policy = policy;
+    this.store = store;
+    this.settings = settings;
+    this.tasksPerWorker = Math.max(1, tasksPerWorker);
+  }
+
+  public void tick() {
+    try {
+      QueueSample sample = probe.sample();
+      history.addLast(sample);
+      long keepSeconds = settings.scaleDownAfter().toSeconds() + 60;
+      while (history.size() > MAX_HISTORY
+          || history.peekFirst().at().isBefore(sample.at().minusSeconds(keepSeconds))) {
+        history.removeFirst();
+      }
+      scaler.heal();
+      int current = scaler.current();
+      int busy = (int) Math.ceil((double) sample.inFlight() / tasksPerWorker);
+      var decision = policy.decide(new ArrayList<>(history), current, busy);
+      if (decision.changes()) {
+        LOG.info("scaling {} -> {}: {}", current, decision.desired(), decision.reason());
+        scaler.scaleTo(decision.desired());
+        store.record(
+            new ScalingDecision(
+                sample.at(),
+                current,
+                decision.desired(),
+                decision.reason(),
+                sample.pending(),
+                sample.inFlight()));
+      }
+      store.publish(
+          new SystemStatus(
+              decision.congested() ? SystemStatus.CONGESTED : SystemStatus.OK,
+              new SystemStatus.Workers(
+                  current, decision.desired(), busy, settings.minWorkers(), settings.maxWorkers()),
+              new SystemStatus.Queue(
+                  sample.pending(),
+                  sample.inFlight(),
+                  sample.redelivered(),
+                  sample.oldestPendingSeconds()),
+              sample.at()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("observer tick failed, trying again next time: {}", e.toString());
+    }
+  }
+}

@@ -10,13 +10,14 @@ export PATH="$tools:$PATH"
 
 run="$root/.run"
 mkdir -p "$run/logs" "$run/nats" "$run/work" "$run/cache"
-if ! grep -qs GITFAAS_NATS_WORKER_PASSWORD "$run/secrets.env"; then
+if ! grep -qs GITFAAS_NATS_OBSERVER_PASSWORD "$run/secrets.env"; then
   umask 077
   {
     echo "COOKIE_SECRET=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 32)"
     echo "OIDC_CLIENT_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
     echo "GITFAAS_NATS_FRONTEND_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
     echo "GITFAAS_NATS_WORKER_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
+    echo "GITFAAS_NATS_OBSERVER_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
   } >"$run/secrets.env"
 fi
 # Not exported: each service gets only its own secret.
@@ -26,7 +27,6 @@ NATS_PORT=${NATS_PORT:-4222}
 IDP_PORT=${IDP_PORT:-4190}
 FRONTEND_PORT=${FRONTEND_PORT:-8080}
 PROXY_PORT=${PROXY_PORT:-4180}
-WORKERS=${WORKERS:-3}
 export NATS_URL=${NATS_URL:-nats://127.0.0.1:$NATS_PORT}
 export OIDC_ISSUER_URL=${OIDC_ISSUER_URL:-http://127.0.0.1:$IDP_PORT/default}
 export OIDC_CLIENT_ID=${OIDC_CLIENT_ID:-gitfaas-local}
@@ -46,7 +46,19 @@ stop() {
   trap - INT TERM EXIT
   echo "stopping..." >&2
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  # Workers outlive an observer on purpose (a new one adopts them): here everything stops.
+  for f in "$run"/observer/*.pid; do
+    [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    alive=0
+    for f in "$run"/observer/*.pid; do
+      [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+    done
+    [ $alive = 0 ] && break
+    sleep 0.2
+  done
   echo "stopped" >&2
   exit "$code"
 }
@@ -69,6 +81,7 @@ wait_port() { # name port
 
 start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
   GITFAAS_NATS_WORKER_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
+  GITFAAS_NATS_OBSERVER_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
   nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
 wait_port nats "$NATS_PORT"
 start idp env DEV_IDP_PORT="$IDP_PORT" java -jar devidp/target/devidp-all.jar
@@ -78,10 +91,13 @@ wait_port idp "$IDP_PORT"
 wait_port frontend "$FRONTEND_PORT"
 start oauth2-proxy env UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT="$PROXY_PORT" \
   COOKIE_SECRET="$COOKIE_SECRET" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" scripts/oauth2-proxy.sh
-for i in $(seq 1 "$WORKERS"); do
-  start "worker-$i" env NATS_USER=worker NATS_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
-    java -jar worker/target/worker-all.jar
-done
+# The observer starts the workers (MIN_WORKERS of them, more when the queue grows) and adopts
+# the ones an earlier observer left running.
+export OBSERVER_STATE_DIR="$run/observer"
+start observer env NATS_USER=observer NATS_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
+  WORKER_NATS_USER=worker WORKER_NATS_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
+  WORKER_COMMAND="java -jar $root/worker/target/worker-all.jar" \
+  java -jar observer/target/observer-all.jar
 wait_port oauth2-proxy "$PROXY_PORT"
 
 cat >&2 <<MSG

@@ -14,10 +14,10 @@ if ! grep -qs GITFAAS_NATS_OBSERVER_PASSWORD "$run/secrets.env"; then
   umask 077
   {
     echo "COOKIE_SECRET=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 32)"
-    echo "OIDC_CLIENT_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
-    echo "GITFAAS_NATS_FRONTEND_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
-    echo "GITFAAS_NATS_WORKER_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
-    echo "GITFAAS_NATS_OBSERVER_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '=\n/+')"
+    echo "OIDC_CLIENT_SECRET=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "GITFAAS_NATS_FRONTEND_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "GITFAAS_NATS_WORKER_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "GITFAAS_NATS_OBSERVER_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   } >"$run/secrets.env"
 fi
 # Not exported: each service gets only its own secret.

@@ -33,6 +33,27 @@ final class ApiClient {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** POST of one file as multipart/form-data field {@code file}. */
+  HttpResponse<byte[]> upload(String path, String filename, byte[] content) throws Exception {
+    String boundary = "gitfaas-" + System.nanoTime();
+    var body = new java.io.ByteArrayOutputStream();
+    body.write(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    body.write(content);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return http.send(
+        request(path)
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   JsonNode json(HttpResponse<byte[]> response) throws Exception {
     return Json.MAPPER.readTree(response.body());
   }

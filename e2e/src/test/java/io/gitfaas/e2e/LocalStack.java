@@ -3,6 +3,7 @@ package io.gitfaas.e2e;
 import io.gitfaas.config.Settings;
 import io.gitfaas.devidp.DevIdentityProviderMain;
 import io.gitfaas.frontend.Frontend;
+import io.gitfaas.injector.InjectorMain;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.testkit.FreePort;
@@ -39,6 +40,8 @@ final class LocalStack implements AutoCloseable {
   final Map<String, String> env = new HashMap<>();
   private final MockOAuth2Server idp;
   private final Connection connection;
+  private final Connection injectorConnection;
+  private final Thread injector;
   private final Javalin frontend;
   private final Process proxy;
   private final List<Process> workers = new ArrayList<>();
@@ -66,6 +69,13 @@ final class LocalStack implements AutoCloseable {
     connection = NatsConnector.connect(settings.nats(), "e2e-frontend");
     NatsResources.of(connection, settings).ensure();
     frontend = Frontend.create(settings, connection).start();
+    Map<String, String> injectorEnv = new HashMap<>(env);
+    injectorEnv.putAll(nats.env("injector"));
+    Settings injectorSettings = Settings.fromEnv(injectorEnv, Settings.Service.INJECTOR);
+    injectorConnection = NatsConnector.connect(injectorSettings.nats(), "e2e-injector");
+    injector =
+        InjectorMain.start(
+            injectorConnection, NatsResources.of(injectorConnection, injectorSettings));
 
     var pb =
         new ProcessBuilder(root.resolve("scripts/oauth2-proxy.sh").toString())
@@ -141,6 +151,9 @@ final class LocalStack implements AutoCloseable {
   public void close() throws Exception {
     workers.forEach(Processes::stop);
     Processes.stop(proxy);
+    injector.interrupt();
+    injector.join(10_000);
+    injectorConnection.close();
     frontend.stop();
     connection.close();
     idp.shutdown();

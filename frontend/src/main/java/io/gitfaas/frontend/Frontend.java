@@ -11,6 +11,7 @@ import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
 import io.gitfaas.frontend.auth.UnauthenticatedException;
 import io.gitfaas.git.GitUrlPolicy;
+import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
@@ -20,6 +21,7 @@ import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.system.SystemStatusStore;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.nats.client.Connection;
@@ -52,7 +54,10 @@ public final class Frontend {
             new ResultStore(resources),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             Clock.systemUTC());
-    var admin = new AdminRoutes(new SystemStatusStore(resources));
+    long injectMax = settings.observer().injectMaxBytes();
+    var admin =
+        new AdminRoutes(
+            new SystemStatusStore(resources), new InjectionStore(connection, resources), injectMax);
     var verifier =
         new OidcTokenVerifier(
             fs.oidcIssuerUrl(), fs.oidcClientId(), fs.oidcEmailClaim(), fs.adminEmails());
@@ -61,6 +66,11 @@ public final class Frontend {
           config.startup.showJavalinBanner = false;
           config.http.maxRequestSize = MAX_BODY_BYTES;
           config.http.prefer405over404 = true;
+          config.jetty.multipartConfig.maxFileSize(
+              injectMax + AdminRoutes.MULTIPART_OVERHEAD, SizeUnit.BYTES);
+          config.jetty.multipartConfig.maxTotalRequestSize(
+              injectMax + 2 * AdminRoutes.MULTIPART_OVERHEAD, SizeUnit.BYTES);
+          config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
           config.jetty.host = fs.host();
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, connection));
@@ -76,6 +86,9 @@ public final class Frontend {
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
           config.routes.get("/getSystemStatus", admin::getSystemStatus);
+          config.routes.post("/injectFile", admin::injectFile);
+          config.routes.get("/getInjectedFiles", admin::getInjectedFiles);
+          config.routes.post("/deleteInjectedFile", admin::deleteInjectedFile);
           config.routes.get("/", LandingPage::show);
           config.routes.exception(
               ApiException.class,

@@ -32,6 +32,15 @@ public final class NatsResources {
   public static final String ADMISSION_BUCKET = "admission";
   public static final String USER_BUCKET_PREFIX = "tasks-";
   public static final String OBSERVER_BUCKET = "observer";
+  public static final String INJECTION_STREAM = "INJECTIONS";
+  public static final String INJECTION_SUBJECT = "injections.requests";
+  public static final String INJECTOR_CONSUMER = "injector";
+  public static final String UPLOADS_STORE = "uploads";
+  public static final String INJECTED_STORE = "injected";
+
+  /** How long a staged upload may wait for the injector. */
+  public static final Duration UPLOAD_TTL = Duration.ofHours(1);
+
   public static final Duration OBSERVER_TTL = Duration.ofDays(1);
 
   private final Connection connection;
@@ -90,6 +99,7 @@ public final class NatsResources {
             .maxDeliver(-1)
             .maxAckPending(10_000)
             .build());
+    ensureInjections(jsm);
     ensureBucket(ADMISSION_BUCKET, taskTtl);
     ensureObserverBucket();
     connection
@@ -122,6 +132,54 @@ public final class NatsResources {
 
   public ObjectStore results() throws IOException {
     return connection.objectStore(RESULTS_STORE);
+  }
+
+  private void ensureInjections(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+    StreamConfiguration stream =
+        StreamConfiguration.builder()
+            .name(INJECTION_STREAM)
+            .subjects(INJECTION_SUBJECT)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxAge(UPLOAD_TTL)
+            .build();
+    try {
+      jsm.getStreamInfo(INJECTION_STREAM);
+    } catch (JetStreamApiException e) {
+      if (e.getErrorCode() != 404) {
+        throw e;
+      }
+      jsm.addStream(stream);
+    }
+    jsm.addOrUpdateConsumer(
+        INJECTION_STREAM,
+        ConsumerConfiguration.builder()
+            .durable(INJECTOR_CONSUMER)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(Duration.ofMinutes(2))
+            .maxDeliver(10)
+            .build());
+    var osm = connection.objectStoreManagement();
+    osm.create(
+        ObjectStoreConfiguration.builder(UPLOADS_STORE)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .ttl(UPLOAD_TTL)
+            .build());
+    osm.create(
+        ObjectStoreConfiguration.builder(INJECTED_STORE)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .build());
+  }
+
+  public ObjectStore uploads() throws IOException {
+    return connection.objectStore(UPLOADS_STORE);
+  }
+
+  public ObjectStore injected() throws IOException {
+    return connection.objectStore(INJECTED_STORE);
   }
 
   /** The observer's bucket; the observer creates it too, since it may start first. */

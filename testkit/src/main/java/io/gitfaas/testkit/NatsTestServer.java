@@ -30,8 +30,9 @@ public final class NatsTestServer implements AutoCloseable {
   /** The server with deploy/nats/nats-server.conf and fresh passwords for every service. */
   public static NatsTestServer withAuth() {
     Map<String, String> passwords = new HashMap<>();
-    for (String service : List.of("frontend", "worker", "observer")) {
-      passwords.put(service, UUID.randomUUID().toString());
+    for (String service : List.of("frontend", "worker", "observer", "injector")) {
+      // A leading letter: nats-server parses variable values, and digits may read as a date.
+      passwords.put(service, "p" + UUID.randomUUID().toString().replace("-", ""));
     }
     return new NatsTestServer(FreePort.pick(), passwords);
   }

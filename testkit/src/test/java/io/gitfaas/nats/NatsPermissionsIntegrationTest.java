@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.NatsSettings;
+import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +46,21 @@ class NatsPermissionsIntegrationTest {
     return NatsConnector.connect(
         new NatsSettings(env.get("NATS_URL"), env.get("NATS_USER"), env.get("NATS_PASSWORD"), 1),
         service);
+  }
+
+  @Test
+  void injectedFilesFlowFromFrontendThroughInjectorToWorkers() throws Exception {
+    Settings settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
+    try (Connection injector = connect("injector")) {
+      var staged =
+          new InjectionStore(frontend, NatsResources.of(frontend, settings))
+              .stage("data.txt", new ByteArrayInputStream("42".getBytes()), 1024, "root");
+      Path scratch = Files.createTempDirectory("inject");
+      new InjectionStore(injector, NatsResources.of(injector, settings)).apply(staged, scratch);
+      Path mirror = scratch.resolve("mirror");
+      new InjectionStore(worker, NatsResources.of(worker, settings)).mirror(mirror);
+      assertThat(Files.readString(mirror.resolve("data.txt"))).isEqualTo("42");
+    }
   }
 
   @Test

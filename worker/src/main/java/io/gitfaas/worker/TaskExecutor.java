@@ -37,6 +37,7 @@ public final class TaskExecutor {
   private final TaskLimits limits;
   private final Path cacheRoot;
   private final BuildNetwork buildNetwork;
+  private final InjectedFiles injected;
 
   public TaskExecutor(
       RepositoryCloner cloner,
@@ -44,13 +45,20 @@ public final class TaskExecutor {
       Sandbox sandbox,
       TaskLimits limits,
       Path cacheRoot,
-      BuildNetwork buildNetwork) {
+      BuildNetwork buildNetwork,
+      InjectedFiles injected) {
     this.cloner = cloner;
     this.runtimes = runtimes;
     this.sandbox = sandbox;
     this.limits = limits;
     this.cacheRoot = cacheRoot;
     this.buildNetwork = buildNetwork;
+    this.injected = injected;
+  }
+
+  /** The admins' injected files, as a directory kept up to date for each run. */
+  public interface InjectedFiles {
+    Path refresh();
   }
 
   public Outcome execute(TaskRequest task, Workspace ws) throws IOException, InterruptedException {
@@ -188,7 +196,7 @@ public final class TaskExecutor {
         runtime.runCommand(ws.src(), task.parameters()),
         Runtime.SRC_DIR,
         Map.of(ws.src(), Runtime.SRC_DIR, ws.output(), OUTPUT_DIR),
-        Map.of(ws.bin(), Runtime.BIN_DIR, ws.inject(), INJECT_DIR),
+        Map.of(ws.bin(), Runtime.BIN_DIR, injected.refresh(), INJECT_DIR),
         env,
         false,
         limits.runTimeout(),

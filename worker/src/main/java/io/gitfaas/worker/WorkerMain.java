@@ -4,6 +4,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.git.GitUrlPolicy;
+import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
@@ -115,7 +116,9 @@ public final class WorkerMain {
                 sandbox,
                 settings.limits(),
                 ws.cacheDir(),
-                ws.buildNetwork());
+                ws.buildNetwork(),
+                new MirroredInjectedFiles(
+                    new InjectionStore(connection, resources), workDir.resolve("injected")));
         var processor =
             new TaskProcessor(
                 new TaskStore(resources),

@@ -14,7 +14,7 @@ public record Workspace(Path root) implements AutoCloseable {
     Files.createDirectories(workDir);
     Path root = Files.createTempDirectory(workDir, taskId + "-");
     Workspace ws = new Workspace(root);
-    for (Path dir : new Path[] {ws.bin(), ws.output(), ws.inject(), ws.logs()}) {
+    for (Path dir : new Path[] {ws.bin(), ws.output(), ws.logs()}) {
       Files.createDirectories(dir);
     }
     return ws;
@@ -30,10 +30,6 @@ public record Workspace(Path root) implements AutoCloseable {
 
   public Path output() {
     return root.resolve("output");
-  }
-
-  public Path inject() {
-    return root.resolve("inject");
   }
 
   public Path logs() {

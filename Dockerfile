@@ -18,6 +18,11 @@ ENV FRONTEND_HOST=0.0.0.0 FRONTEND_PORT=8080
 EXPOSE 8080
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/frontend.jar"]
 
+FROM java-base AS injector
+COPY --from=build /src/injector/target/injector-all.jar /app/injector.jar
+USER 10001
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/injector.jar"]
+
 # The worker builds and runs tasks with the toolchains of its image, inside bubblewrap.
 FROM java-base AS worker
 RUN apt-get update \

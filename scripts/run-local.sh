@@ -10,7 +10,7 @@ export PATH="$tools:$PATH"
 
 run="$root/.run"
 mkdir -p "$run/logs" "$run/nats" "$run/work" "$run/cache"
-if ! grep -qs GITFAAS_NATS_OBSERVER_PASSWORD "$run/secrets.env"; then
+if ! grep -qs GITFAAS_NATS_INJECTOR_PASSWORD "$run/secrets.env"; then
   umask 077
   {
     echo "COOKIE_SECRET=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 32)"
@@ -18,6 +18,7 @@ if ! grep -qs GITFAAS_NATS_OBSERVER_PASSWORD "$run/secrets.env"; then
     echo "GITFAAS_NATS_FRONTEND_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     echo "GITFAAS_NATS_WORKER_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     echo "GITFAAS_NATS_OBSERVER_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "GITFAAS_NATS_INJECTOR_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   } >"$run/secrets.env"
 fi
 # Not exported: each service gets only its own secret.
@@ -82,6 +83,7 @@ wait_port() { # name port
 start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
   GITFAAS_NATS_WORKER_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
   GITFAAS_NATS_OBSERVER_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
+  GITFAAS_NATS_INJECTOR_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \
   nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
 wait_port nats "$NATS_PORT"
 start idp env DEV_IDP_PORT="$IDP_PORT" java -jar devidp/target/devidp-all.jar
@@ -91,6 +93,8 @@ wait_port idp "$IDP_PORT"
 wait_port frontend "$FRONTEND_PORT"
 start oauth2-proxy env UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT="$PROXY_PORT" \
   COOKIE_SECRET="$COOKIE_SECRET" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" scripts/oauth2-proxy.sh
+start injector env NATS_USER=injector NATS_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \
+  java -jar injector/target/injector-all.jar
 # The observer starts the workers (MIN_WORKERS of them, more when the queue grows) and adopts
 # the ones an earlier observer left running.
 export OBSERVER_STATE_DIR="$run/observer"

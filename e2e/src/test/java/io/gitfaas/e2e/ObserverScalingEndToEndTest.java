@@ -95,9 +95,51 @@ class ObserverScalingEndToEndTest {
     assertThat(body.at("/workers/min").asInt()).isEqualTo(1);
     assertThat(body.at("/workers/max").asInt()).isEqualTo(3);
     assertThat(body.get("queue").has("pending")).isTrue();
+    // The status is written each tick; wait until it shows the workers back at the minimum.
+    body =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> root.json(root.get("/getSystemStatus")),
+                b -> b.at("/workers/current").asInt() == 1);
     List<String> moves = new ArrayList<>();
     body.get("logs").forEach(d -> moves.add(d.get("from").asInt() + "->" + d.get("to").asInt()));
-    assertThat(moves).contains("1->3", "3->2", "2->1");
+    // Up in as few steps as the samples saw the burst arrive; down one worker at a time.
+    assertThat(moves).as(body.toString()).contains("3->2", "2->1").anyMatch(m -> m.endsWith("->3"));
+    body.get("logs")
+        .forEach(
+            d -> {
+              int from = d.get("from").asInt();
+              int to = d.get("to").asInt();
+              if (to < from && from <= 3) {
+                assertThat(from - to).as(d.toString()).isEqualTo(1);
+              }
+            });
     assertThat(erin.get("/getSystemStatus").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void congestionScriptReportsTheBurstAndTheDrain() throws Exception {
+    await().atMost(Duration.ofSeconds(60)).until(() -> scaler.current() == 1);
+    String cookie = stack.login("root@example.com");
+    var pb =
+        new ProcessBuilder(
+                stack.root.resolve("scripts/congestion.sh").toString(),
+                "6",
+                cookie,
+                stack.baseUrl())
+            .redirectErrorStream(true);
+    pb.environment().put("TASK_URL", stack.git.createRepo("burst", GoRepos.sleeper("2s")));
+    pb.environment().put("POLL_SECONDS", "0.5");
+    pb.environment().put("TIMEOUT_SECONDS", "240");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    System.out.println(out);
+
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out)
+        .contains("sent 6/6 (accepted 6, refused 0)", "finished 6, failed 0, not done 0")
+        .containsPattern("first scale-up after [0-9.]+ s")
+        .containsPattern("drained after [0-9.]+ s");
   }
 }

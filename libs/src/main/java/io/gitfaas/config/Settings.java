@@ -85,7 +85,11 @@ public record Settings(
       long injectMaxBytes,
       Duration scaleDownAfter,
       String workerCommand,
-      Path stateDir) {}
+      Path stateDir,
+      String kubernetesNamespace,
+      String workerDeployment,
+      String dockerSocket,
+      String composeProject) {}
 
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
@@ -179,7 +183,11 @@ public record Settings(
             env.duration(
                 "SCALE_DOWN_AFTER", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
             env.string("WORKER_COMMAND", "java -jar worker/target/worker-all.jar"),
-            Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")));
+            Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")),
+            env.string("KUBERNETES_NAMESPACE", null),
+            env.string("WORKER_DEPLOYMENT", "gitfaas-worker"),
+            env.string("DOCKER_SOCKET", "/var/run/docker.sock"),
+            env.string("COMPOSE_PROJECT", "gitfaas"));
     env.require(
         observer.minWorkers() <= observer.maxWorkers(),
         "MIN_WORKERS",

@@ -1,11 +1,13 @@
 package io.gitfaas.observer;
 
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.system.SystemStatusStore;
 import io.nats.client.Connection;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -118,9 +120,15 @@ public final class ObserverMain {
         List<String> command = Arrays.asList(os.workerCommand().trim().split("\\s+"));
         yield new ProcessScaler(command, env, os.stateDir());
       }
-      case DOCKER, KUBERNETES ->
-          throw new IllegalStateException(
-              "SCALER=" + os.scaler().name().toLowerCase() + " is not available yet; use process");
+      case DOCKER -> new DockerScaler(Path.of(os.dockerSocket()), os.composeProject(), "worker");
+      case KUBERNETES -> {
+        var client = new KubernetesClientBuilder().build();
+        String namespace =
+            os.kubernetesNamespace() != null
+                ? os.kubernetesNamespace()
+                : client.getNamespace() != null ? client.getNamespace() : "default";
+        yield new KubernetesScaler(client, namespace, os.workerDeployment());
+      }
     };
   }
 }

@@ -18,6 +18,10 @@ ENV FRONTEND_HOST=0.0.0.0 FRONTEND_PORT=8080
 EXPOSE 8080
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/frontend.jar"]
 
+FROM java-base AS observer
+COPY --from=build /src/observer/target/observer-all.jar /app/observer.jar
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/observer.jar"]
+
 FROM java-base AS injector
 COPY --from=build /src/injector/target/injector-all.jar /app/injector.jar
 USER 10001

@@ -142,4 +142,27 @@ class ObserverScalingEndToEndTest {
         .containsPattern("first scale-up after [0-9.]+ s")
         .containsPattern("drained after [0-9.]+ s");
   }
+
+  @Test
+  void aRestartedObserverAdoptsTheWorkersAndSurvivesANatsRestart() throws Exception {
+    await().atMost(Duration.ofSeconds(60)).until(() -> scaler.current() == 1);
+    var again =
+        new ProcessScaler(
+            stack.workerCommand(), stack.workerEnv(), stack.dir.resolve("observer-state"));
+    assertThat(again.current()).isEqualTo(1);
+
+    var root = new ApiClient(stack.baseUrl(), stack.login("root@example.com"));
+    String before = root.json(root.get("/getSystemStatus")).get("at").asText();
+    stack.nats.kill();
+    stack.nats.start();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              var r = root.get("/getSystemStatus");
+              return r.statusCode() == 200 && !root.json(r).get("at").asText().equals(before);
+            });
+    assertThat(scaler.current()).isEqualTo(1);
+  }
 }

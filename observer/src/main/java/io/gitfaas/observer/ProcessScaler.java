@@ -69,7 +69,7 @@ public final class ProcessScaler implements Scaler {
       ProcessHandle newest = workers.remove(workers.size() - 1);
       LOG.info("stopping worker {} (SIGTERM: it finishes or hands back its task)", newest.pid());
       newest.destroy();
-      newest.onExit().thenRun(() -> forget(newest));
+      forget(newest); // it is leaving: a restarted observer must not adopt it
     }
   }
 

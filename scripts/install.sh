@@ -42,4 +42,13 @@ go_tool() { # name module version
 go_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_SERVER_VERSION"
 go_tool oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_PROXY_VERSION"
 
+# newman, for the Postman collection's test run (pinned by postman/package-lock.json).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$root/postman/package-lock.json" ] &&
+   ! cmp -s "$root/postman/package-lock.json" "$root/postman/node_modules/.installed-lock"; then
+  log "npm ci (postman)"
+  (cd "$root/postman" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+     cp package-lock.json node_modules/.installed-lock)
+fi
+
 echo "$TOOLS_DIR"

@@ -6,6 +6,8 @@ import io.gitfaas.frontend.Frontend;
 import io.gitfaas.injector.InjectorMain;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.observer.ObserverMain;
+import io.gitfaas.observer.ProcessScaler;
 import io.gitfaas.testkit.FreePort;
 import io.gitfaas.testkit.GitHttpServer;
 import io.gitfaas.testkit.NatsTestServer;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 
 /**
@@ -111,6 +114,24 @@ final class LocalStack implements AutoCloseable {
     return p;
   }
 
+  ProcessScaler scaler;
+  private ScheduledExecutorService observerLoop;
+  private Connection observerConnection;
+
+  /** An observer in this process, whose process scaler starts and stops real workers. */
+  ProcessScaler startObserver(Map<String, String> overrides) throws Exception {
+    Map<String, String> observerEnv = new HashMap<>(env);
+    observerEnv.putAll(nats.env("observer"));
+    observerEnv.putAll(overrides);
+    Settings settings = Settings.fromEnv(observerEnv, Settings.Service.OBSERVER);
+    observerConnection = NatsConnector.connect(settings.nats(), "e2e-observer");
+    scaler = new ProcessScaler(workerCommand(), workerEnv(), dir.resolve("observer-state"));
+    observerLoop =
+        ObserverMain.start(
+            settings, observerConnection, NatsResources.of(observerConnection, settings), scaler);
+    return scaler;
+  }
+
   /** The worker command and environment, for a scaler that starts workers itself. */
   List<String> workerCommand() {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -149,6 +170,11 @@ final class LocalStack implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (observerLoop != null) {
+      observerLoop.shutdownNow();
+      scaler.stopAll();
+      observerConnection.close();
+    }
     workers.forEach(Processes::stop);
     Processes.stop(proxy);
     injector.interrupt();

@@ -4,19 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.gitfaas.config.Settings;
-import io.gitfaas.nats.NatsConnector;
-import io.gitfaas.nats.NatsResources;
-import io.gitfaas.observer.ObserverMain;
 import io.gitfaas.observer.ProcessScaler;
 import io.gitfaas.testkit.GoRepos;
-import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,33 +21,22 @@ import org.junit.jupiter.api.Test;
 class ObserverScalingEndToEndTest {
   static LocalStack stack;
   static ProcessScaler scaler;
-  static ScheduledExecutorService observer;
-  static Connection connection;
 
   @BeforeAll
   static void start() throws Exception {
     stack = new LocalStack(Map.of());
-    Map<String, String> env = new HashMap<>(stack.env);
-    env.putAll(stack.nats.env("observer"));
-    env.put("MIN_WORKERS", "1");
-    env.put("MAX_WORKERS", "3");
-    env.put("OBSERVER_INTERVAL", "500ms");
-    env.put("SCALE_DOWN_AFTER", "2s");
-    env.put("CONGESTION_THRESHOLD", "2");
-    Settings settings = Settings.fromEnv(env, Settings.Service.OBSERVER);
-    connection = NatsConnector.connect(settings.nats(), "observer");
     scaler =
-        new ProcessScaler(
-            stack.workerCommand(), stack.workerEnv(), stack.dir.resolve("observer-state"));
-    observer =
-        ObserverMain.start(settings, connection, NatsResources.of(connection, settings), scaler);
+        stack.startObserver(
+            Map.of(
+                "MIN_WORKERS", "1",
+                "MAX_WORKERS", "3",
+                "OBSERVER_INTERVAL", "500ms",
+                "SCALE_DOWN_AFTER", "2s",
+                "CONGESTION_THRESHOLD", "2"));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    observer.shutdownNow();
-    scaler.stopAll();
-    connection.close();
     stack.close();
   }
 

@@ -126,7 +126,7 @@ public final class WorkerMain {
                 new Admission(resources),
                 executor,
                 settings.limits(),
-                workDir,
+                workDir.resolve("tasks"),
                 Clock.systemUTC());
         var consumer =
             new TaskConsumer(connection, processor, ws.concurrency(), settings.limits().lease());

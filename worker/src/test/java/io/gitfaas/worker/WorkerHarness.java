@@ -103,7 +103,11 @@ final class WorkerHarness implements AutoCloseable {
 
   /** This worker's workspaces directory. */
   Path workspaces() {
-    return settings.worker().workDir().resolve(Long.toString(ProcessHandle.current().pid()));
+    return settings
+        .worker()
+        .workDir()
+        .resolve(Long.toString(ProcessHandle.current().pid()))
+        .resolve("tasks");
   }
 
   static boolean processWithArgumentExists(String argument) throws IOException {

@@ -1,0 +1,67 @@
+package io.gitfaas.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gitfaas.testkit.GoRepos;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Postman collection users start from, run by newman through oauth2-proxy. */
+class PostmanCollectionEndToEndTest {
+  static LocalStack stack;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = new LocalStack(Map.of());
+    stack.startObserver(Map.of("MIN_WORKERS", "1", "OBSERVER_INTERVAL", "500ms"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    stack.close();
+  }
+
+  @Test
+  void everyRequestOfTheCollectionPasses() throws Exception {
+    Path postman = stack.root.resolve("postman");
+    Path newman = postman.resolve("node_modules/.bin/newman");
+    assertThat(newman).as("run scripts/install.sh (make test does)").exists();
+    String repo = stack.git.createRepo("postman", GoRepos.sleeper("2s"));
+    var pb =
+        new ProcessBuilder(
+                List.of(
+                    newman.toString(),
+                    "run",
+                    "gitfaas.postman_collection.json",
+                    "-e",
+                    "gitfaas.postman_environment.json",
+                    "--env-var",
+                    "baseUrl=" + stack.baseUrl(),
+                    "--env-var",
+                    "cookie=" + stack.login("alice@example.com"),
+                    "--env-var",
+                    "adminCookie=" + stack.login("root@example.com"),
+                    "--env-var",
+                    "repoUrl=" + repo,
+                    "--delay-request",
+                    "100",
+                    "--reporters",
+                    "cli",
+                    "--color",
+                    "off"))
+            .directory(postman.toFile())
+            .redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Files.writeString(stack.dir.resolve("newman.log"), out);
+    System.out.println(out);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("assertions").doesNotContain("AssertionError");
+  }
+}

@@ -37,7 +37,29 @@ public final class Frontend {
   /** 64 parameters of 4 KiB and a URL fit with room to spare; more is refused with 413. */
   public static final long MAX_BODY_BYTES = 512 * 1024;
 
+  /** Routes that need no sign-in. */
+  public static final java.util.Set<String> PUBLIC_PATHS =
+      java.util.Set.of("/healthz", "/openapi.json");
+
+  private static final byte[] OPENAPI = loadOpenApi();
+
   private Frontend() {}
+
+  private static byte[] loadOpenApi() {
+    try (var in = Frontend.class.getResourceAsStream("/openapi.json")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.json missing from the frontend");
+      }
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void openApi(Context ctx) {
+    ctx.contentType("application/json");
+    ctx.result(OPENAPI);
+  }
 
   public static Javalin create(Settings settings, Connection connection) {
     var fs = settings.frontend();
@@ -74,6 +96,7 @@ public final class Frontend {
           config.jetty.host = fs.host();
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, connection));
+          config.routes.get("/openapi.json", Frontend::openApi);
           config.routes.before(ctx -> authenticate(ctx, verifier));
           config.routes.post(
               "/createTask",
@@ -126,7 +149,7 @@ public final class Frontend {
   }
 
   private static void authenticate(Context ctx, OidcTokenVerifier verifier) {
-    if (ctx.path().equals("/healthz")) {
+    if (PUBLIC_PATHS.contains(ctx.path())) {
       return;
     }
     try {

@@ -284,4 +284,60 @@ class FrontendIntegrationTest {
     assertThat(retryAfter).hasSize(requests - LIMIT).allMatch(v -> Integer.parseInt(v) > 0);
     assertThat(json(get("/getAllTasks", user)).get("tasks")).hasSize(LIMIT);
   }
+
+  /** Every route the frontend registers is in the OpenAPI document, and the other way round. */
+  @Test
+  void theOpenApiDocumentMatchesTheRoutes() throws Exception {
+    var served = get("/openapi.json", null);
+    assertThat(served.statusCode()).isEqualTo(200);
+    JsonNode doc = json(served);
+    assertThat(doc.get("openapi").asText()).startsWith("3.");
+    java.util.Set<String> documented = new java.util.TreeSet<>();
+    doc.get("paths")
+        .fields()
+        .forEachRemaining(
+            p ->
+                p.getValue()
+                    .fieldNames()
+                    .forEachRemaining(m -> documented.add(m + " " + p.getKey())));
+    java.util.Set<String> registered = new java.util.TreeSet<>();
+    for (var e : app.unsafe.internalRouter.allHttpHandlers()) {
+      String method = e.endpoint.method.name().toLowerCase();
+      if (method.equals("get")
+          || method.equals("post")
+          || method.equals("put")
+          || method.equals("delete")) {
+        registered.add(method + " " + e.endpoint.path);
+      }
+    }
+    assertThat(registered).isEqualTo(documented);
+
+    // The statuses every route has for sure are documented, and real.
+    for (String operation : documented) {
+      String method = operation.split(" ")[0];
+      String path = operation.split(" ")[1];
+      JsonNode responses = doc.get("paths").get(path).get(method).get("responses");
+      if (Frontend.PUBLIC_PATHS.contains(path)) {
+        continue;
+      }
+      assertThat(responses.has("401")).as(operation).isTrue();
+      var anonymous =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + path))
+                  .method(method.toUpperCase(), HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).as(operation).isEqualTo(401);
+      if (responses.has("403")) {
+        var user =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + token("someone@example.com"))
+                    .method(method.toUpperCase(), HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(user.statusCode()).as(operation).isEqualTo(403);
+      }
+    }
+  }
 }

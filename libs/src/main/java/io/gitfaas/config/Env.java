@@ -21,12 +21,14 @@ public final class Env {
 
   private final Map<String, String> values;
   private final List<String> problems = new ArrayList<>();
+  private final java.util.Set<String> asked = new java.util.TreeSet<>();
 
   public Env(Map<String, String> values) {
     this.values = values;
   }
 
   public String string(String name, String fallback) {
+    asked.add(name);
     String v = values.get(name);
     return v == null || v.isBlank() ? fallback : v.trim();
   }
@@ -122,6 +124,11 @@ public final class Env {
     if (!ok) {
       problems.add(name + ": " + message);
     }
+  }
+
+  /** Every variable name read so far. */
+  java.util.Set<String> asked() {
+    return java.util.Collections.unmodifiableSet(asked);
   }
 
   /** Throws one exception naming every bad variable, if there was any. */

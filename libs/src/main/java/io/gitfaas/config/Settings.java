@@ -101,7 +101,25 @@ public record Settings(
   private static final long G = 1L << 30;
 
   public static Settings fromEnv(Map<String, String> environment, Service service) {
-    Env env = new Env(environment);
+    return fromEnv(new Env(environment), service);
+  }
+
+  /** The name of every variable any service reads: for checks of deployment files. */
+  public static java.util.Set<String> knownVariables() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (Service service : Service.values()) {
+      Env env = new Env(Map.of());
+      try {
+        fromEnv(env, service);
+      } catch (SettingsException e) {
+        // required values are missing here: only the names matter
+      }
+      names.addAll(env.asked());
+    }
+    return names;
+  }
+
+  private static Settings fromEnv(Env env, Service service) {
     var nats =
         new NatsSettings(
             env.string("NATS_URL", "nats://127.0.0.1:4222"),

@@ -11,7 +11,6 @@ import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.worker.egress.EgressProxy;
-import io.gitfaas.worker.git.GuardedHttpConnectionFactory;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.limits.Cgroups;
 import io.gitfaas.worker.runtime.RuntimeTable;
@@ -106,9 +105,7 @@ public final class WorkerMain {
         // worker's NATS user may not. Until they exist the pull loops wait and retry.
         NatsResources resources = NatsResources.of(connection, settings);
         var cloner =
-            new RepositoryCloner(
-                new GuardedHttpConnectionFactory(new GitUrlPolicy(settings.git())),
-                settings.git().maxRepoBytes());
+            new RepositoryCloner(new GitUrlPolicy(settings.git()), settings.git().maxRepoBytes());
         var executor =
             new TaskExecutor(
                 cloner,

@@ -9,30 +9,38 @@ import java.net.Proxy;
 import java.net.URL;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jgit.transport.HttpTransport;
 import org.eclipse.jgit.transport.http.HttpConnection;
 import org.eclipse.jgit.transport.http.JDKHttpConnection;
 import org.eclipse.jgit.transport.http.JDKHttpConnectionFactory;
 
 /**
  * JGit's HTTP connections, each checked against the URL policy before it opens (so redirects are
- * checked too) and counted against the clone's byte and time limits. The limits belong to the
+ * checked too) and counted against the clone's byte and time limits. JGit takes one connection
+ * factory for the whole JVM, so this one is installed once, and the policy and limits belong to the
  * thread that runs the clone; a connection opened outside a clone is refused.
  */
 public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory {
-  private final GitUrlPolicy policy;
-  private final ThreadLocal<Budget> current = new ThreadLocal<>();
+  private static final GuardedHttpConnectionFactory INSTANCE = new GuardedHttpConnectionFactory();
+  private static final ThreadLocal<Budget> CURRENT = new ThreadLocal<>();
 
-  public GuardedHttpConnectionFactory(GitUrlPolicy policy) {
-    this.policy = policy;
+  static {
+    HttpTransport.setConnectionFactory(INSTANCE);
   }
 
-  /** Runs a clone under limits. */
-  public <T> T within(CloneLimits limits, Action<T> action) throws Exception {
-    current.set(new Budget(limits));
+  private GuardedHttpConnectionFactory() {}
+
+  /** Runs a clone under the policy and limits. */
+  public static <T> T within(GitUrlPolicy policy, CloneLimits limits, Action<T> action)
+      throws Exception {
+    if (HttpTransport.getConnectionFactory() != INSTANCE) {
+      throw new IllegalStateException("JGit's connection factory was replaced");
+    }
+    CURRENT.set(new Budget(policy, limits));
     try {
       return action.run();
     } finally {
-      current.remove();
+      CURRENT.remove();
     }
   }
 
@@ -49,12 +57,12 @@ public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory
 
   @Override
   public HttpConnection create(URL url, Proxy proxy) throws IOException {
-    Budget budget = current.get();
+    Budget budget = CURRENT.get();
     if (budget == null) {
       throw new IOException("HTTP connections are only opened by guarded clones");
     }
     try {
-      policy.check(url.toString());
+      budget.policy.check(url.toString());
     } catch (RejectedUrlException e) {
       throw new RejectedCloneException("repository URL not allowed: " + e.getMessage());
     }
@@ -79,10 +87,12 @@ public final class GuardedHttpConnectionFactory extends JDKHttpConnectionFactory
   }
 
   private static final class Budget {
+    private final GitUrlPolicy policy;
     private final CloneLimits limits;
     private final AtomicLong received = new AtomicLong();
 
-    Budget(CloneLimits limits) {
+    Budget(GitUrlPolicy policy, CloneLimits limits) {
+      this.policy = policy;
       this.limits = limits;
     }
 

@@ -1,5 +1,6 @@
 package io.gitfaas.worker.git;
 
+import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.worker.git.GuardedHttpConnectionFactory.RejectedCloneException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +10,6 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
-import org.eclipse.jgit.transport.HttpTransport;
 
 /**
  * Clones a task's repository with JGit over HTTP(S) only: shallow where the ref allows it, within
@@ -18,21 +18,20 @@ import org.eclipse.jgit.transport.HttpTransport;
 public final class RepositoryCloner {
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
 
-  private final GuardedHttpConnectionFactory connections;
+  private final GitUrlPolicy policy;
   private final long maxBytes;
 
-  public RepositoryCloner(GuardedHttpConnectionFactory connections, long maxBytes) {
-    this.connections = connections;
+  public RepositoryCloner(GitUrlPolicy policy, long maxBytes) {
+    this.policy = policy;
     this.maxBytes = maxBytes;
-    HttpTransport.setConnectionFactory(connections);
   }
 
   /** The commit that was checked out. */
   public String clone(String url, String ref, Path dir, Duration timeout) throws CloneException {
     Instant deadline = Instant.now().plus(timeout);
     try {
-      return connections.within(
-          new CloneLimits(maxBytes, deadline), () -> cloneNow(url, ref, dir, deadline));
+      return GuardedHttpConnectionFactory.within(
+          policy, new CloneLimits(maxBytes, deadline), () -> cloneNow(url, ref, dir, deadline));
     } catch (Exception e) {
       if (Instant.now().isAfter(deadline)) {
         throw new CloneException(

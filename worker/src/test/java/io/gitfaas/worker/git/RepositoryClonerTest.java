@@ -35,7 +35,7 @@ class RepositoryClonerTest {
 
   static RepositoryCloner cloner(long maxBytes) {
     var policy = new GitUrlPolicy(new GitSettings(Set.of("127.0.0.1"), true, true, maxBytes));
-    return new RepositoryCloner(new GuardedHttpConnectionFactory(policy), maxBytes);
+    return new RepositoryCloner(policy, maxBytes);
   }
 
   @Test

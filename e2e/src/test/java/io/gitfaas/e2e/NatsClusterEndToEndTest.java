@@ -90,7 +90,14 @@ class NatsClusterEndToEndTest {
                             .filter(id -> tasks.get(USER, id).orElseThrow().value().isTerminal())
                             .count()
                         >= 2);
-        cluster.kill(0);
+        // The hardest node to lose: the one leading the task stream.
+        String leader =
+            connection
+                .jetStreamManagement()
+                .getStreamInfo(NatsResources.TASK_STREAM)
+                .getClusterInfo()
+                .getLeader();
+        cluster.kill(Integer.parseInt(leader.replace("node", "")));
 
         List<TaskRecord> done = new ArrayList<>();
         for (UUID id : ids) {

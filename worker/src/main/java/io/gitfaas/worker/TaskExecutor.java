@@ -27,6 +27,7 @@ import java.util.Optional;
 
 /** Clones, builds and runs one task in its workspace and says how it went. */
 public final class TaskExecutor {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskExecutor.class);
   static final String OUTPUT_DIR = "/work/output";
   static final String INJECT_DIR = "/work/inject";
   private static final String RUN_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -54,7 +55,13 @@ public final class TaskExecutor {
     this.cacheRoot = cacheRoot;
     this.buildNetwork = buildNetwork;
     this.injected = injected;
+    this.builds = new BuildCache(cacheRoot, BUILDS_KEPT_PER_USER);
   }
+
+  /** Builds kept per user for reuse (the newest). */
+  static final int BUILDS_KEPT_PER_USER = 20;
+
+  private final BuildCache builds;
 
   /** The admins' injected files, as a directory kept up to date for each run. */
   public interface InjectedFiles {
@@ -86,7 +93,18 @@ public final class TaskExecutor {
     Runtime runtime = detected.get();
     outcome.runtime(runtime.name());
     start = System.nanoTime();
-    boolean built = build(task, runtime, ws, outcome, buildBudgetEnd);
+    String userKey = UserKey.of(task.owner());
+    boolean cached = runtime.buildIsInBin() && restoreBuild(userKey, runtime, outcome, ws);
+    boolean built = cached || build(task, runtime, ws, outcome, buildBudgetEnd);
+    if (cached) {
+      outcome.phase("build: reused", PhaseReport.wall(millisSince(start), null));
+    } else if (built && runtime.buildIsInBin()) {
+      try {
+        builds.store(userKey, runtime.name(), outcome.commit(), ws.bin());
+      } catch (IOException e) {
+        LOG.warn("task {}: build not kept for reuse: {}", task.taskId(), e.toString());
+      }
+    }
     outcome.timing("build", millisSince(start));
     if (!built) {
       return outcome;
@@ -109,6 +127,15 @@ public final class TaskExecutor {
           null);
     }
     return outcome;
+  }
+
+  private boolean restoreBuild(String userKey, Runtime runtime, Outcome outcome, Workspace ws) {
+    try {
+      return builds.restore(userKey, runtime.name(), outcome.commit(), ws.bin());
+    } catch (IOException e) {
+      LOG.warn("kept build not restored, building again: {}", e.toString());
+      return false;
+    }
   }
 
   private boolean build(

@@ -221,4 +221,16 @@ class WorkerIntegrationTest {
       assertThat(text(zip(done), "stdout.txt")).as(url).isEqualTo("a b|--x|$(id)\n");
     }
   }
+
+  @Test
+  void aRepeatedCommitReusesItsBuild() throws Exception {
+    String url = git.createRepo("repeat", GoRepos.hello());
+    TaskRecord first = runToEnd(url, List.of("1"));
+    TaskRecord second = runToEnd(url, List.of("2"));
+
+    assertThat(text(zip(first), "result.json")).contains("\"build: go build\"");
+    String again = text(zip(second), "result.json");
+    assertThat(again).contains("\"build: reused\"").doesNotContain("\"build: go build\"");
+    assertThat(text(zip(second), "stdout.txt")).isEqualTo("hello 2\n");
+  }
 }

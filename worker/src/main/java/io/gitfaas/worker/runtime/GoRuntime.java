@@ -88,4 +88,9 @@ public final class GoRuntime implements Runtime {
   public String buildPath() {
     return GOROOT_INSIDE + "/bin:/usr/bin:/bin";
   }
+
+  @Override
+  public boolean buildIsInBin() {
+    return true;
+  }
 }

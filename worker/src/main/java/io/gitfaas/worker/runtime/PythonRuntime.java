@@ -87,4 +87,9 @@ public final class PythonRuntime implements Runtime {
   public Map<String, String> runEnv() {
     return Map.of("PYTHONPATH", DEPS, "PYTHONDONTWRITEBYTECODE", "1", "PYTHONUNBUFFERED", "1");
   }
+
+  @Override
+  public boolean buildIsInBin() {
+    return true;
+  }
 }

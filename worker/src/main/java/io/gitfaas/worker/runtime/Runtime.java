@@ -45,6 +45,14 @@ public interface Runtime {
   /** The PATH inside the sandbox while building. */
   String buildPath();
 
+  /**
+   * Whether everything the run needs from the build is in {@link #BIN_DIR}, so a build can be kept
+   * and reused for the same commit.
+   */
+  default boolean buildIsInBin() {
+    return false;
+  }
+
   /** The run's environment besides the common variables; none by default. */
   default Map<String, String> runEnv() {
     return Map.of();

@@ -41,11 +41,11 @@ final class LocalStack implements AutoCloseable {
   final GitHttpServer git = new GitHttpServer();
   final Path dir;
   final Map<String, String> env = new HashMap<>();
-  private final MockOAuth2Server idp;
-  private final Connection connection;
+  final MockOAuth2Server idp;
+  final Connection connection;
   private final Connection injectorConnection;
   private final Thread injector;
-  private final Javalin frontend;
+  final Javalin frontend;
   private final Process proxy;
   private final List<Process> workers = new ArrayList<>();
   final int proxyPort = FreePort.pick();
@@ -54,7 +54,8 @@ final class LocalStack implements AutoCloseable {
     dir = Files.createTempDirectory("gitfaas-e2e-");
     int idpPort = FreePort.pick();
     idp = DevIdentityProviderMain.start("127.0.0.1", idpPort);
-    env.put("OIDC_ISSUER_URL", "http://127.0.0.1:" + idpPort + "/default");
+    // The provider names itself by the host it was asked under: one name for everyone.
+    env.put("OIDC_ISSUER_URL", idp.issuerUrl("default").toString());
     env.put("OIDC_CLIENT_ID", CLIENT_ID);
     env.put("OIDC_EMAIL_CLAIM", "sub");
     env.put("ADMIN_EMAILS", "root@example.com");
@@ -91,6 +92,15 @@ final class LocalStack implements AutoCloseable {
     pb.environment().put("PROXY_PORT", Integer.toString(proxyPort));
     proxy = pb.start();
     Processes.awaitPort(proxy, proxyPort, Duration.ofSeconds(30), "oauth2-proxy");
+  }
+
+  /** An ID token as oauth2-proxy forwards it, for calls straight to the frontend. */
+  String idToken(String email) {
+    return idp.issueToken("default", email, CLIENT_ID, Map.of(), 3600).serialize();
+  }
+
+  String frontendUrl() {
+    return "http://127.0.0.1:" + frontend.port();
   }
 
   String baseUrl() {

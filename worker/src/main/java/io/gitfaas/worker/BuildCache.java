@@ -28,23 +28,35 @@ final class BuildCache {
     this.keepPerUser = keepPerUser;
   }
 
-  /** Copies the cached build into {@code bin}; false when there is none. */
-  boolean restore(String userKey, String runtime, String commit, Path bin) throws IOException {
+  /** Copies the cached build into {@code bin} and its log; false when there is none. */
+  boolean restore(String userKey, String runtime, String commit, Path bin, Path buildLog)
+      throws IOException {
     Path entry = entry(userKey, runtime, commit);
     if (!Files.isDirectory(entry)) {
       return false;
     }
-    copyTree(entry, bin);
+    copyTree(entry.resolve("bin"), bin);
+    Files.copy(entry.resolve("build.log"), buildLog, StandardCopyOption.REPLACE_EXISTING);
     Files.setLastModifiedTime(entry, FileTime.fromMillis(System.currentTimeMillis()));
     return true;
   }
 
-  void store(String userKey, String runtime, String commit, Path bin) throws IOException {
+  void store(String userKey, String runtime, String commit, Path bin, Path buildLog)
+      throws IOException {
     Path entry = entry(userKey, runtime, commit);
     Path builds = Files.createDirectories(entry.getParent());
     Path tmp = Files.createTempDirectory(builds, ".incoming-");
     try {
-      copyTree(bin, tmp);
+      copyTree(bin, tmp.resolve("bin"));
+      Files.writeString(
+          tmp.resolve("build.log"),
+          "(the build of commit " + commit + " was reused; its log follows)\n");
+      if (Files.exists(buildLog)) {
+        Files.write(
+            tmp.resolve("build.log"),
+            Files.readAllBytes(buildLog),
+            java.nio.file.StandardOpenOption.APPEND);
+      }
       Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       new Workspace(tmp).close();

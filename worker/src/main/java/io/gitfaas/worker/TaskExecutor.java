@@ -100,7 +100,7 @@ public final class TaskExecutor {
       outcome.phase("build: reused", PhaseReport.wall(millisSince(start), null));
     } else if (built && runtime.buildIsInBin()) {
       try {
-        builds.store(userKey, runtime.name(), outcome.commit(), ws.bin());
+        builds.store(userKey, runtime.name(), outcome.commit(), ws.bin(), ws.buildLog());
       } catch (IOException e) {
         LOG.warn("task {}: build not kept for reuse: {}", task.taskId(), e.toString());
       }
@@ -131,7 +131,7 @@ public final class TaskExecutor {
 
   private boolean restoreBuild(String userKey, Runtime runtime, Outcome outcome, Workspace ws) {
     try {
-      return builds.restore(userKey, runtime.name(), outcome.commit(), ws.bin());
+      return builds.restore(userKey, runtime.name(), outcome.commit(), ws.bin(), ws.buildLog());
     } catch (IOException e) {
       LOG.warn("kept build not restored, building again: {}", e.toString());
       return false;

@@ -3,13 +3,16 @@ SHELL := /bin/bash
 TOOLS := $(HOME)/.cache/gitfaas/bin
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: run test build install format clean up down
+.PHONY: run test bench build install format clean up down
 
 run:
 	scripts/run-local.sh
 
 test: install
 	mvn -B -ntp install
+
+bench: install
+	scripts/bench.sh
 
 build: install
 	mvn -B -ntp -q package -DskipTests

@@ -48,6 +48,8 @@ public final class NatsResources {
   private final Duration lease;
   private final int replicas;
   private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
+  // Opening a bucket asks the server for its stream's configuration: once per bucket is enough.
+  private final ConcurrentHashMap<String, KeyValue> openBuckets = new ConcurrentHashMap<>();
 
   /**
    * @param lease how long a worker may hold a task without extending it; after that JetStream hands
@@ -123,11 +125,20 @@ public final class NatsResources {
         throw e;
       }
     }
-    return connection.keyValue(bucket);
+    return open(bucket);
   }
 
   public KeyValue admission() throws IOException {
-    return connection.keyValue(ADMISSION_BUCKET);
+    return open(ADMISSION_BUCKET);
+  }
+
+  private KeyValue open(String bucket) throws IOException {
+    KeyValue kv = openBuckets.get(bucket);
+    if (kv == null) {
+      kv = connection.keyValue(bucket);
+      openBuckets.put(bucket, kv);
+    }
+    return kv;
   }
 
   public ObjectStore results() throws IOException {
@@ -188,7 +199,7 @@ public final class NatsResources {
   }
 
   public KeyValue observer() throws IOException {
-    return connection.keyValue(OBSERVER_BUCKET);
+    return open(OBSERVER_BUCKET);
   }
 
   private void ensureBucket(String bucket, Duration ttl) throws IOException, JetStreamApiException {

@@ -34,6 +34,17 @@ public final class OidcTokenVerifier {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private volatile DefaultJWTProcessor<SecurityContext> processor;
 
+  /**
+   * Tokens verified before, by their exact text, until they expire: a signature check per request
+   * is most of an API call's cost. Only a token that verified is remembered.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int MAX_REMEMBERED = 10_000;
+
+  private record Verified(Identity identity, java.time.Instant expires) {}
+
   public OidcTokenVerifier(
       String issuer, String clientId, String emailClaim, Set<String> adminEmails) {
     this.issuer = issuer;
@@ -58,6 +69,13 @@ public final class OidcTokenVerifier {
       throw new UnauthenticatedException("sign in first: no ID token in the request");
     }
     String token = authorizationHeader.substring(7).trim();
+    Verified known = verified.get(token);
+    if (known != null) {
+      if (java.time.Instant.now().isBefore(known.expires())) {
+        return known.identity();
+      }
+      verified.remove(token);
+    }
     JWTClaimsSet claims;
     try {
       claims = processor().process(token, null);
@@ -74,7 +92,14 @@ public final class OidcTokenVerifier {
       throw new UnauthenticatedException("the e-mail address is not verified");
     }
     String normalized = address.trim().toLowerCase(Locale.ROOT);
-    return new Identity(normalized, adminEmails.contains(normalized));
+    Identity identity = new Identity(normalized, adminEmails.contains(normalized));
+    if (claims.getExpirationTime() != null) {
+      if (verified.size() >= MAX_REMEMBERED) {
+        verified.clear();
+      }
+      verified.put(token, new Verified(identity, claims.getExpirationTime().toInstant()));
+    }
+    return identity;
   }
 
   private DefaultJWTProcessor<SecurityContext> processor() throws ProviderUnavailableException {

@@ -50,6 +50,7 @@ public final class NatsResources {
   private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
   // Opening a bucket asks the server for its stream's configuration: once per bucket is enough.
   private final ConcurrentHashMap<String, KeyValue> openBuckets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ObjectStore> openStores = new ConcurrentHashMap<>();
 
   /**
    * @param lease how long a worker may hold a task without extending it; after that JetStream hands
@@ -142,7 +143,16 @@ public final class NatsResources {
   }
 
   public ObjectStore results() throws IOException {
-    return connection.objectStore(RESULTS_STORE);
+    return store(RESULTS_STORE);
+  }
+
+  private ObjectStore store(String name) throws IOException {
+    ObjectStore store = openStores.get(name);
+    if (store == null) {
+      store = connection.objectStore(name);
+      openStores.put(name, store);
+    }
+    return store;
   }
 
   private void ensureInjections(JetStreamManagement jsm) throws IOException, JetStreamApiException {
@@ -186,11 +196,11 @@ public final class NatsResources {
   }
 
   public ObjectStore uploads() throws IOException {
-    return connection.objectStore(UPLOADS_STORE);
+    return store(UPLOADS_STORE);
   }
 
   public ObjectStore injected() throws IOException {
-    return connection.objectStore(INJECTED_STORE);
+    return store(INJECTED_STORE);
   }
 
   /** The observer's bucket; the observer creates it too, since it may start first. */

@@ -6,6 +6,7 @@ import io.gitfaas.frontend.api.ApiException;
 import io.gitfaas.frontend.api.CreateTaskParser;
 import io.gitfaas.frontend.api.Identities;
 import io.gitfaas.frontend.api.JsonResponses;
+import io.gitfaas.frontend.api.LiveOutputRoutes;
 import io.gitfaas.frontend.api.TaskRoutes;
 import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
@@ -77,6 +78,7 @@ public final class Frontend {
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             Clock.systemUTC());
     long injectMax = settings.observer().injectMaxBytes();
+    var live = new LiveOutputRoutes(connection, tasks);
     var admin =
         new AdminRoutes(
             new SystemStatusStore(resources), new InjectionStore(connection, resources), injectMax);
@@ -108,6 +110,8 @@ public final class Frontend {
           config.routes.get("/getTaskResult", routes::getTaskResult);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
+          config.routes.before("/streamTaskOutput", live::check);
+          config.routes.sse("/streamTaskOutput", live::stream);
           config.routes.get("/getSystemStatus", admin::getSystemStatus);
           config.routes.post("/injectFile", admin::injectFile);
           config.routes.get("/getInjectedFiles", admin::getInjectedFiles);

@@ -11,6 +11,7 @@ import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.PhaseReport;
 import io.gitfaas.worker.runtime.Runtime;
 import io.gitfaas.worker.runtime.RuntimeTable;
+import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxResult;
 import io.gitfaas.worker.sandbox.SandboxSpec;
@@ -47,7 +48,8 @@ public final class TaskExecutor {
       TaskLimits limits,
       Path cacheRoot,
       BuildNetwork buildNetwork,
-      InjectedFiles injected) {
+      InjectedFiles injected,
+      Live live) {
     this.cloner = cloner;
     this.runtimes = runtimes;
     this.sandbox = sandbox;
@@ -55,6 +57,7 @@ public final class TaskExecutor {
     this.cacheRoot = cacheRoot;
     this.buildNetwork = buildNetwork;
     this.injected = injected;
+    this.live = live;
     this.builds = new BuildCache(cacheRoot, BUILDS_KEPT_PER_USER);
   }
 
@@ -62,6 +65,25 @@ public final class TaskExecutor {
   static final int BUILDS_KEPT_PER_USER = 20;
 
   private final BuildCache builds;
+  private final Live live;
+
+  /** Where a run's output goes as it is produced (besides its files). */
+  public interface Live {
+    Live NONE =
+        new Live() {
+          @Override
+          public OutputListener listener(TaskRequest task, String stream) {
+            return OutputListener.NONE;
+          }
+
+          @Override
+          public void end(TaskRequest task) {}
+        };
+
+    OutputListener listener(TaskRequest task, String stream);
+
+    void end(TaskRequest task);
+  }
 
   /** The admins' injected files, as a directory kept up to date for each run. */
   public interface InjectedFiles {
@@ -109,7 +131,14 @@ public final class TaskExecutor {
     if (!built) {
       return outcome;
     }
-    SandboxResult run = sandbox.run(runSpec(task, runtime, ws), ws.stdout(), ws.stderr());
+    SandboxResult run =
+        sandbox.run(
+            runSpec(task, runtime, ws),
+            ws.stdout(),
+            ws.stderr(),
+            live.listener(task, "stdout"),
+            live.listener(task, "stderr"));
+    live.end(task);
     outcome.timing("run", run.wallTime().toMillis());
     outcome.phase("run", PhaseReport.of(run, "TASK_RUN_TIMEOUT"));
     outcome.truncated(run.stdoutTruncated(), run.stderrTruncated());

@@ -115,7 +115,8 @@ public final class WorkerMain {
                 ws.cacheDir(),
                 ws.buildNetwork(),
                 new MirroredInjectedFiles(
-                    new InjectionStore(connection, resources), workDir.resolve("injected")));
+                    new InjectionStore(connection, resources), workDir.resolve("injected")),
+                new NatsLiveOutput(connection));
         var processor =
             new TaskProcessor(
                 new TaskStore(resources),

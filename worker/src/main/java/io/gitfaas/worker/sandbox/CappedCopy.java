@@ -14,12 +14,14 @@ final class CappedCopy implements Runnable {
   private final InputStream in;
   private final Path file;
   private final long cap;
+  private final OutputListener listener;
   private volatile long total;
 
-  CappedCopy(InputStream in, Path file, long cap) {
+  CappedCopy(InputStream in, Path file, long cap, OutputListener listener) {
     this.in = in;
     this.file = file;
     this.cap = cap;
+    this.listener = listener;
   }
 
   @Override
@@ -34,6 +36,7 @@ final class CappedCopy implements Runnable {
           int keep = (int) Math.min(n, cap - written);
           out.write(buffer, 0, keep);
           written += keep;
+          listener.chunk(java.util.Arrays.copyOf(buffer, keep));
         }
       }
     } catch (IOException e) {

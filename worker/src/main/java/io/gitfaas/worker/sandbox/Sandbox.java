@@ -62,6 +62,13 @@ public final class Sandbox {
    */
   public SandboxResult run(SandboxSpec spec, Path stdout, Path stderr)
       throws IOException, InterruptedException {
+    return run(spec, stdout, stderr, OutputListener.NONE, OutputListener.NONE);
+  }
+
+  /** As above, and the listeners hear stdout and stderr as they are written. */
+  public SandboxResult run(
+      SandboxSpec spec, Path stdout, Path stderr, OutputListener onStdout, OutputListener onStderr)
+      throws IOException, InterruptedException {
     SandboxSpec.Limits limits = spec.limits();
     List<String> argv = new ArrayList<>();
     argv.add(prlimit.toString());
@@ -80,9 +87,12 @@ public final class Sandbox {
       // show it in /proc/1/environ.
       pb.environment().clear();
       Process process = pb.start();
-      CappedCopy out = new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes());
+      CappedCopy out =
+          new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes(), onStdout);
       CappedCopy err =
-          merged ? null : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes());
+          merged
+              ? null
+              : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes(), onStderr);
       Thread outThread = daemon("sandbox-stdout", out);
       Thread errThread = merged ? null : daemon("sandbox-stderr", err);
       AtomicBoolean diskExceeded = new AtomicBoolean();

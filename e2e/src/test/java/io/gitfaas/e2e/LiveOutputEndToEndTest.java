@@ -1,0 +1,99 @@
+package io.gitfaas.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A task's output arrives as Server-Sent Events while it runs, through oauth2-proxy. */
+class LiveOutputEndToEndTest {
+  static LocalStack stack;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = new LocalStack(Map.of());
+    stack.startWorker();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    stack.close();
+  }
+
+  @Test
+  void outputStreamsWhileTheTaskRunsThenEnds() throws Exception {
+    String cookie = stack.login("grace@example.com");
+    var grace = new ApiClient(stack.baseUrl(), cookie);
+    String url =
+        stack.git.createRepo(
+            "ticker",
+            Map.of(
+                "run.sh",
+                "sleep 1\nfor i in 1 2 3 4 5; do echo \"tick $i\"; sleep 0.3; done\n"
+                    + "echo oops >&2\n"));
+    String id = grace.createTask(url);
+
+    HttpResponse<java.io.InputStream> stream =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(stack.baseUrl() + "/streamTaskOutput?taskId=" + id))
+                    .header("Cookie", "_oauth2_proxy=" + cookie)
+                    .header("Accept", "text/event-stream") // as EventSource sends it
+                    .timeout(Duration.ofMinutes(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.headers().firstValue("Content-Type").orElse(""))
+        .contains("text/event-stream");
+    List<String> events = new ArrayList<>();
+    try (var lines =
+        new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+      String event = null;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith("event:")) {
+          event = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+          events.add(event + " " + line.substring(5).trim());
+          if ("end".equals(event)) {
+            break;
+          }
+        }
+      }
+    }
+    String all = String.join("\n", events);
+    assertThat(all)
+        .contains("stdout {\"text\":\"tick 1\\n\"}", "stdout {\"text\":\"tick 5\\n\"}")
+        .contains("stderr {\"text\":\"oops\\n\"}")
+        .contains("end {\"status\":\"FINISHED\",\"code\":300}");
+    assertThat(all.indexOf("tick 1")).isLessThan(all.indexOf("tick 5"));
+    assertThat(events.get(events.size() - 1)).startsWith("end");
+
+    var other = new ApiClient(stack.baseUrl(), stack.login("mallory@example.com"));
+    assertThat(other.get("/streamTaskOutput?taskId=" + id).statusCode()).isEqualTo(404);
+    // A finished task's stream ends at once.
+    var again =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(stack.baseUrl() + "/streamTaskOutput?taskId=" + id))
+                    .header("Cookie", "_oauth2_proxy=" + cookie)
+                    .header("Accept", "text/event-stream")
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(again.body()).contains("event: end");
+  }
+}

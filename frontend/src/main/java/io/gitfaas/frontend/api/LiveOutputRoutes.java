@@ -12,7 +12,6 @@ import io.nats.client.Dispatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -102,17 +101,6 @@ public final class LiveOutputRoutes {
   }
 
   private TaskRecord find(Context ctx) {
-    Identity user = Identities.of(ctx);
-    String raw = ctx.queryParam("taskId");
-    UUID id;
-    try {
-      id = UUID.fromString(raw == null ? "" : raw.trim());
-    } catch (IllegalArgumentException e) {
-      throw new ApiException(400, "'taskId' must be a UUID");
-    }
-    return tasks
-        .get(user.email(), id)
-        .map(v -> v.value())
-        .orElseThrow(() -> new ApiException(404, "no such task (unknown, expired or not yours)"));
+    return TaskRoutes.find(tasks, ctx);
   }
 }

@@ -89,6 +89,11 @@ public final class TaskRoutes {
   }
 
   private TaskRecord find(Context ctx) {
+    return find(tasks, ctx);
+  }
+
+  /** The request's task (query parameter taskId) if it is the signed-in user's; else 400/404. */
+  static TaskRecord find(TaskStore tasks, Context ctx) {
     Identity user = Identities.of(ctx);
     String raw = ctx.queryParam("taskId");
     if (raw == null || raw.isBlank()) {

@@ -70,22 +70,12 @@ public final class NodeRuntime implements Runtime {
   }
 
   @Override
-  public Map<Path, String> toolchain() {
-    return Map.of();
-  }
-
-  @Override
   public Map<String, String> buildEnv() {
     return Map.of(
         "npm_config_cache", CACHE_DIR + "/npm",
         "npm_config_registry", "https://registry.npmjs.org/",
         "npm_config_userconfig", "/dev/null",
         "npm_config_update_notifier", "false");
-  }
-
-  @Override
-  public String buildPath() {
-    return "/usr/bin:/bin";
   }
 
   @Override

@@ -65,22 +65,12 @@ public final class PythonRuntime implements Runtime {
   }
 
   @Override
-  public Map<Path, String> toolchain() {
-    return Map.of();
-  }
-
-  @Override
   public Map<String, String> buildEnv() {
     return Map.of(
         "PIP_CACHE_DIR", CACHE_DIR + "/pip",
         "PIP_INDEX_URL", "https://pypi.org/simple",
         "PIP_CONFIG_FILE", "/dev/null",
         "PYTHONDONTWRITEBYTECODE", "1");
-  }
-
-  @Override
-  public String buildPath() {
-    return "/usr/bin:/bin";
   }
 
   @Override

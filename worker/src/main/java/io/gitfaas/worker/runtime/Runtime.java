@@ -36,14 +36,20 @@ public interface Runtime {
   /** The program to run, parameters last, each one argv entry; {@code src} may be inspected. */
   List<String> runCommand(Path src, List<String> parameters);
 
-  /** Host directories the build needs read-only (toolchains), by sandbox path. */
-  Map<Path, String> toolchain();
+  /** Host directories the build needs read-only (toolchains), by sandbox path; none here. */
+  default Map<Path, String> toolchain() {
+    return Map.of();
+  }
 
-  /** The build's environment besides PATH and HOME. */
-  Map<String, String> buildEnv();
+  /** The build's environment besides PATH and HOME; none by default. */
+  default Map<String, String> buildEnv() {
+    return Map.of();
+  }
 
-  /** The PATH inside the sandbox while building. */
-  String buildPath();
+  /** The PATH inside the sandbox while building: the system's by default. */
+  default String buildPath() {
+    return "/usr/bin:/bin";
+  }
 
   /**
    * Whether everything the run needs from the build is in {@link #BIN_DIR}, so a build can be kept

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Shell: {@code run.sh} at the root, run by bash with the parameters as "$@". No build. */
 public final class ShellRuntime implements Runtime {
@@ -33,20 +32,5 @@ public final class ShellRuntime implements Runtime {
     List<String> argv = new ArrayList<>(List.of("/bin/bash", "run.sh"));
     argv.addAll(parameters);
     return argv;
-  }
-
-  @Override
-  public Map<Path, String> toolchain() {
-    return Map.of();
-  }
-
-  @Override
-  public Map<String, String> buildEnv() {
-    return Map.of();
-  }
-
-  @Override
-  public String buildPath() {
-    return "/usr/bin:/bin";
   }
 }

@@ -17,7 +17,6 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -47,7 +46,6 @@ public final class NatsResources {
   private final Duration taskTtl;
   private final Duration lease;
   private final int replicas;
-  private final Set<String> knownUserBuckets = ConcurrentHashMap.newKeySet();
   // Opening a bucket asks the server for its stream's configuration: once per bucket is enough.
   private final ConcurrentHashMap<String, KeyValue> openBuckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ObjectStore> openStores = new ConcurrentHashMap<>();
@@ -118,15 +116,21 @@ public final class NatsResources {
   /** The user's task bucket, created on first use. */
   public KeyValue userBucket(String userKey) throws IOException, JetStreamApiException {
     String bucket = USER_BUCKET_PREFIX + userKey;
-    if (knownUserBuckets.add(bucket)) {
-      try {
-        ensureBucket(bucket, taskTtl);
-      } catch (IOException | JetStreamApiException | RuntimeException e) {
-        knownUserBuckets.remove(bucket);
-        throw e;
-      }
+    KeyValue kv = openBuckets.get(bucket);
+    if (kv != null) {
+      return kv;
     }
-    return open(bucket);
+    // The first requests of a new user may come all at once: the bucket is created once, and
+    // none of them uses it before it exists.
+    synchronized (this) {
+      kv = openBuckets.get(bucket);
+      if (kv == null) {
+        ensureBucket(bucket, taskTtl);
+        kv = connection.keyValue(bucket);
+        openBuckets.put(bucket, kv);
+      }
+      return kv;
+    }
   }
 
   public KeyValue admission() throws IOException {

@@ -46,15 +46,7 @@ class LiveOutputEndToEndTest {
     String id = grace.createTask(url);
 
     HttpResponse<java.io.InputStream> stream =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create(stack.baseUrl() + "/streamTaskOutput?taskId=" + id))
-                    .header("Cookie", "_oauth2_proxy=" + cookie)
-                    .header("Accept", "text/event-stream") // as EventSource sends it
-                    .timeout(Duration.ofMinutes(2))
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        events(cookie, id, HttpResponse.BodyHandlers.ofInputStream());
     assertThat(stream.statusCode()).isEqualTo(200);
     assertThat(stream.headers().firstValue("Content-Type").orElse(""))
         .contains("text/event-stream");
@@ -84,16 +76,20 @@ class LiveOutputEndToEndTest {
     var other = new ApiClient(stack.baseUrl(), stack.login("mallory@example.com"));
     assertThat(other.get("/streamTaskOutput?taskId=" + id).statusCode()).isEqualTo(404);
     // A finished task's stream ends at once.
-    var again =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create(stack.baseUrl() + "/streamTaskOutput?taskId=" + id))
-                    .header("Cookie", "_oauth2_proxy=" + cookie)
-                    .header("Accept", "text/event-stream")
-                    .timeout(Duration.ofSeconds(30))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    var again = events(cookie, id, HttpResponse.BodyHandlers.ofString());
     assertThat(again.body()).contains("event: end");
+  }
+
+  /** The task's event stream, asked for as EventSource does. */
+  static <T> HttpResponse<T> events(String cookie, String id, HttpResponse.BodyHandler<T> body)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/streamTaskOutput?taskId=" + id))
+                .header("Cookie", "_oauth2_proxy=" + cookie)
+                .header("Accept", "text/event-stream")
+                .timeout(Duration.ofMinutes(2))
+                .build(),
+            body);
   }
 }

@@ -79,15 +79,10 @@ final class CgroupV1 implements Cgroups {
       @Override
       public void close() {
         for (Path dir : dirs) {
-          Cgroups.remove(dir, dir.resolve("cgroup.procs"));
+          Cgroups.remove(dir);
         }
       }
     };
-  }
-
-  @Override
-  public boolean available() {
-    return true;
   }
 
   @Override

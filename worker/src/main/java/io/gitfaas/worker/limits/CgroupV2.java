@@ -68,14 +68,9 @@ final class CgroupV2 implements Cgroups {
 
       @Override
       public void close() {
-        Cgroups.remove(dir, dir.resolve("cgroup.procs"));
+        Cgroups.remove(dir);
       }
     };
-  }
-
-  @Override
-  public boolean available() {
-    return true;
   }
 
   @Override

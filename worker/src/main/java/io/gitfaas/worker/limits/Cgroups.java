@@ -19,8 +19,10 @@ public interface Cgroups {
 
   TaskCgroup create(String name, long memoryBytes, int maxProcesses) throws IOException;
 
-  /** Whether limits hold for the task as a whole (false: per-process fallback). */
-  boolean available();
+  /** Whether limits hold for the task as a whole (false: the fallback without cgroups). */
+  default boolean available() {
+    return true;
+  }
 
   String describe();
 
@@ -99,7 +101,8 @@ public interface Cgroups {
   }
 
   /** Kills what is left in a group and removes it, retrying while processes exit. */
-  static void remove(Path dir, Path procsFile) {
+  static void remove(Path dir) {
+    Path procsFile = dir.resolve("cgroup.procs");
     for (int i = 0; i < 50 && Files.isDirectory(dir); i++) {
       try {
         for (String pid : Files.readAllLines(procsFile)) {

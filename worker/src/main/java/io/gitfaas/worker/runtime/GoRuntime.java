@@ -59,10 +59,7 @@ public final class GoRuntime implements Runtime {
 
   @Override
   public List<String> runCommand(Path src, List<String> parameters) {
-    List<String> argv = new ArrayList<>();
-    argv.add(BIN_DIR + "/app");
-    argv.addAll(parameters);
-    return argv;
+    return Runtime.argv(List.of(BIN_DIR + "/app"), parameters);
   }
 
   @Override

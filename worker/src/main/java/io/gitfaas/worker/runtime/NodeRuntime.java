@@ -60,13 +60,11 @@ public final class NodeRuntime implements Runtime {
   /** npm start with the parameters after "--" (npm quotes each one), or node index.js. */
   @Override
   public List<String> runCommand(Path src, List<String> parameters) {
-    List<String> argv =
-        new ArrayList<>(
-            hasStartScript(src)
-                ? List.of("/usr/bin/npm", "start", "--silent", "--")
-                : List.of("/usr/bin/node", "index.js"));
-    argv.addAll(parameters);
-    return argv;
+    return Runtime.argv(
+        hasStartScript(src)
+            ? List.of("/usr/bin/npm", "start", "--silent", "--")
+            : List.of("/usr/bin/node", "index.js"),
+        parameters);
   }
 
   @Override

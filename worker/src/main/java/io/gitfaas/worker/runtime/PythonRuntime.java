@@ -59,9 +59,7 @@ public final class PythonRuntime implements Runtime {
 
   @Override
   public List<String> runCommand(Path src, List<String> parameters) {
-    List<String> argv = new ArrayList<>(List.of("/usr/bin/python3", "main.py"));
-    argv.addAll(parameters);
-    return argv;
+    return Runtime.argv(List.of("/usr/bin/python3", "main.py"), parameters);
   }
 
   @Override

@@ -59,6 +59,13 @@ public interface Runtime {
     return false;
   }
 
+  /** A program's argv: its command, then the parameters, each one entry. */
+  static List<String> argv(List<String> command, List<String> parameters) {
+    List<String> argv = new java.util.ArrayList<>(command);
+    argv.addAll(parameters);
+    return argv;
+  }
+
   /** The run's environment besides the common variables; none by default. */
   default Map<String, String> runEnv() {
     return Map.of();

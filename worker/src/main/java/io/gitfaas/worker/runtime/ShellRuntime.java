@@ -2,7 +2,6 @@ package io.gitfaas.worker.runtime;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Shell: {@code run.sh} at the root, run by bash with the parameters as "$@". No build. */
@@ -29,8 +28,6 @@ public final class ShellRuntime implements Runtime {
 
   @Override
   public List<String> runCommand(Path src, List<String> parameters) {
-    List<String> argv = new ArrayList<>(List.of("/bin/bash", "run.sh"));
-    argv.addAll(parameters);
-    return argv;
+    return Runtime.argv(List.of("/bin/bash", "run.sh"), parameters);
   }
 }

@@ -23,6 +23,8 @@ command -v prlimit >/dev/null || need_apt+=(util-linux)
 /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 [ -x /usr/bin/node ] || need_apt+=(nodejs)
 [ -x /usr/bin/npm ] || need_apt+=(npm)
+# The console's browser tests drive Debian's chromium (playwright-core downloads no browser).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -42,13 +44,19 @@ go_tool() { # name module version
 go_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_SERVER_VERSION"
 go_tool oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_PROXY_VERSION"
 
-# newman, for the Postman collection's test run (pinned by postman/package-lock.json).
+# npm packages, pinned by their lock files: newman for the Postman collection's test run,
+# playwright-core for the console's browser tests.
+npm_ci() { # directory
+  local dir=$1
+  if [ -f "$dir/package-lock.json" ] &&
+     ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock"; then
+    log "npm ci ($(basename "$dir"))"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+       cp package-lock.json node_modules/.installed-lock)
+  fi
+}
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -f "$root/postman/package-lock.json" ] &&
-   ! cmp -s "$root/postman/package-lock.json" "$root/postman/node_modules/.installed-lock"; then
-  log "npm ci (postman)"
-  (cd "$root/postman" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
-     cp package-lock.json node_modules/.installed-lock)
-fi
+npm_ci "$root/postman"
+npm_ci "$root/e2e/browser"
 
 echo "$TOOLS_DIR"

@@ -73,6 +73,21 @@ class LiveOutputEndToEndTest {
     assertThat(all.indexOf("tick 1")).isLessThan(all.indexOf("tick 5"));
     assertThat(events.get(events.size() - 1)).startsWith("end");
 
+    // Once finished, the same output from the result, whole or cut at a limit.
+    var stdout =
+        io.gitfaas.json.Json.MAPPER.readTree(grace.get("/getTaskOutput?taskId=" + id).body());
+    assertThat(stdout.get("text").asText()).isEqualTo("tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n");
+    assertThat(stdout.get("truncated").asBoolean()).isFalse();
+    var head =
+        io.gitfaas.json.Json.MAPPER.readTree(
+            grace.get("/getTaskOutput?taskId=" + id + "&stream=stderr&limit=2").body());
+    assertThat(head.get("text").asText()).isEqualTo("oo");
+    assertThat(head.get("size").asLong()).isEqualTo(5);
+    assertThat(head.get("truncated").asBoolean()).isTrue();
+    assertThat(grace.get("/getTaskOutput?taskId=" + id + "&stream=build").statusCode())
+        .as("a shell task has no build")
+        .isEqualTo(404);
+
     var other = new ApiClient(stack.baseUrl(), stack.login("mallory@example.com"));
     assertThat(other.get("/streamTaskOutput?taskId=" + id).statusCode()).isEqualTo(404);
     // A finished task's stream ends at once.

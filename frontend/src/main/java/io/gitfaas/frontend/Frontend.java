@@ -6,7 +6,7 @@ import io.gitfaas.frontend.api.ApiException;
 import io.gitfaas.frontend.api.CreateTaskParser;
 import io.gitfaas.frontend.api.Identities;
 import io.gitfaas.frontend.api.JsonResponses;
-import io.gitfaas.frontend.api.LiveOutputRoutes;
+import io.gitfaas.frontend.api.StreamRoutes;
 import io.gitfaas.frontend.api.TaskRoutes;
 import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
@@ -78,7 +78,7 @@ public final class Frontend {
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             Clock.systemUTC());
     long injectMax = settings.observer().injectMaxBytes();
-    var live = new LiveOutputRoutes(connection, tasks);
+    var streams = new StreamRoutes(connection, tasks);
     var admin =
         new AdminRoutes(
             new SystemStatusStore(resources), new InjectionStore(connection, resources), injectMax);
@@ -95,6 +95,7 @@ public final class Frontend {
           config.jetty.multipartConfig.maxTotalRequestSize(
               injectMax + 2 * AdminRoutes.MULTIPART_OVERHEAD, SizeUnit.BYTES);
           config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+          config.events.serverStopping(streams::close);
           config.jetty.host = fs.host();
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, connection));
@@ -108,15 +109,18 @@ public final class Frontend {
               });
           config.routes.get("/getTaskStatus", routes::getTaskStatus);
           config.routes.get("/getTaskResult", routes::getTaskResult);
+          config.routes.get("/getTaskOutput", routes::getTaskOutput);
+          config.routes.get("/getSessionCookie", routes::getSessionCookie);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
-          config.routes.before("/streamTaskOutput", live::check);
-          config.routes.sse("/streamTaskOutput", live::stream);
+          config.routes.sse("/streamTasks", streams::streamTasks);
+          config.routes.before("/streamTaskOutput", streams::checkTask);
+          config.routes.sse("/streamTaskOutput", streams::streamTaskOutput);
           config.routes.get("/getSystemStatus", admin::getSystemStatus);
           config.routes.post("/injectFile", admin::injectFile);
           config.routes.get("/getInjectedFiles", admin::getInjectedFiles);
           config.routes.post("/deleteInjectedFile", admin::deleteInjectedFile);
-          config.routes.get("/", LandingPage::show);
+          ConsolePage.register(config.routes);
           config.routes.exception(
               ApiException.class,
               (e, ctx) -> JsonResponses.error(ctx, e.status(), e.getMessage(), e.extra()));
@@ -126,14 +130,14 @@ public final class Frontend {
           config.routes.exception(
               StoreException.class,
               (e, ctx) -> {
-                LOG.error("NATS failed on {} {}", ctx.method(), ctx.path(), e);
+                LOG.error("NATS failed on {}", describe(ctx), e);
                 ctx.header("Retry-After", "5");
                 JsonResponses.error(ctx, 503, "the task queue is unavailable; try again", Map.of());
               });
           config.routes.exception(
               Exception.class,
               (e, ctx) -> {
-                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                LOG.error("unexpected error on {}", describe(ctx), e);
                 JsonResponses.error(ctx, 500, "internal error", Map.of());
               });
           config.routes.error(404, "*", ctx -> defaultError(ctx, "no such route: " + ctx.path()));
@@ -142,6 +146,15 @@ public final class Frontend {
               "*",
               ctx -> defaultError(ctx, ctx.method() + " is not allowed on " + ctx.path()));
         });
+  }
+
+  /** The request's method and path, for a log line; a finished request has neither. */
+  private static String describe(Context ctx) {
+    try {
+      return ctx.method() + " " + ctx.path();
+    } catch (RuntimeException e) {
+      return "a finished request";
+    }
   }
 
   /** Fills in a JSON error where no handler wrote one. */

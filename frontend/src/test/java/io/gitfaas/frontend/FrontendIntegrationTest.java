@@ -43,6 +43,7 @@ class FrontendIntegrationTest {
   static Javalin app;
   static HttpClient http = HttpClient.newHttpClient();
   static String base;
+  static Settings settings;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,7 +59,7 @@ class FrontendIntegrationTest {
     env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
     env.put("ADMIN_EMAILS", "root@example.com");
     env.put("MAX_ACTIVE_TASKS_PER_USER", Integer.toString(LIMIT));
-    Settings settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
+    settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
     connection = NatsConnector.connect(settings.nats(), "frontend-test");
     NatsResources.of(connection, settings).ensure();
     app = Frontend.create(settings, connection).start();
@@ -339,5 +340,116 @@ class FrontendIntegrationTest {
         assertThat(user.statusCode()).as(operation).isEqualTo(403);
       }
     }
+  }
+
+  @Test
+  void theConsoleIsServedWithAStrictContentSecurityPolicy() throws Exception {
+    for (String path : ConsolePage.paths()) {
+      var r = get(path, "someone@example.com");
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      assertThat(r.headers().firstValue("Content-Security-Policy")).as(path).isPresent();
+      assertThat(r.body()).as(path).isNotBlank();
+    }
+    var page = get("/", "someone@example.com");
+    assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
+        .contains("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'");
+    // Nothing from another origin, and no inline script the policy would block.
+    assertThat(page.body())
+        .doesNotContain("src=\"http", "href=\"http", "<script>", "style=")
+        .doesNotContainPattern("\\son[a-z]+\\s*=");
+    assertThat(get("/", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void theSessionCookieIsHandedBackWithEveryPart() throws Exception {
+    var split =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
+                .header("Authorization", "Bearer " + token("someone@example.com"))
+                .header("Cookie", "_oauth2_proxy_1=second; theme=dark; _oauth2_proxy_0=first")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(split.statusCode()).isEqualTo(200);
+    assertThat(split.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(json(split).get("header").asText())
+        .isEqualTo("_oauth2_proxy_0=first; _oauth2_proxy_1=second");
+    var whole =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
+                .header("Authorization", "Bearer " + token("someone@example.com"))
+                .header("Cookie", "_oauth2_proxy=abc")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(json(whole).get("value").asText()).isEqualTo("abc");
+    assertThat(get("/getSessionCookie", "someone@example.com").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void theTaskStreamSendsTheListThenEveryChangeToItsOwnerOnly() throws Exception {
+    String email = "streamer@example.com";
+    String first = json(create(VALID, email)).get("taskId").asText();
+    var stream =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/streamTasks"))
+                .header("Authorization", "Bearer " + token(email))
+                .header("Accept", "text/event-stream")
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    var lines = stream.body().iterator();
+    List<String> snapshot = eventsUntil(lines, "ready");
+    assertThat(snapshot).anyMatch(e -> e.startsWith("task ") && e.contains(first));
+
+    String second = json(create(VALID, email)).get("taskId").asText();
+    json(create(VALID, "someone-else@example.com"));
+    var tasks = new io.gitfaas.store.TaskStore(NatsResources.of(connection, settings));
+    var stored = tasks.get(email, UUID.fromString(second)).orElseThrow();
+    tasks.update(
+        email,
+        stored,
+        stored.value().executing(java.time.Instant.now(), stored.value().attempt() + 1));
+    List<String> changes = eventsUntil(lines, "task", "EXECUTING");
+    assertThat(String.join("\n", changes))
+        .contains(second + "\",\"status\":\"PENDING\"")
+        .doesNotContain("someone-else");
+    assertThat(changes).allMatch(e -> e.contains(second));
+    stream.body().close();
+  }
+
+  /**
+   * Reads "event data" pairs until an event named {@code name} whose data contains {@code text}.
+   */
+  static List<String> eventsUntil(java.util.Iterator<String> lines, String name, String... text) {
+    List<String> out = new ArrayList<>();
+    String event = null;
+    while (lines.hasNext()) {
+      String line = lines.next();
+      if (line.startsWith("event:")) {
+        event = line.substring(6).trim();
+      } else if (line.startsWith("data:")) {
+        String data = line.substring(5).trim();
+        out.add(event + " " + data);
+        if (event.equals(name) && (text.length == 0 || data.contains(text[0]))) {
+          return out;
+        }
+      }
+    }
+    throw new AssertionError("the stream ended before " + name + ": " + out);
+  }
+
+  @Test
+  void outputOfAnUnfinishedTaskIs409AndBadQueriesAre400() throws Exception {
+    String id = json(create(VALID, "reader@example.com")).get("taskId").asText();
+    var pending = get("/getTaskOutput?taskId=" + id, "reader@example.com");
+    assertThat(pending.statusCode()).isEqualTo(409);
+    assertThat(json(pending).get("status").asText()).isEqualTo("PENDING");
+    for (String query :
+        List.of("&stream=result.json", "&limit=0", "&limit=lots", "&limit=9999999")) {
+      var bad = get("/getTaskOutput?taskId=" + id + query, "reader@example.com");
+      assertThat(bad.statusCode()).as(query).isEqualTo(400);
+      assertThat(json(bad).get("error").asText()).as(query).isNotBlank();
+    }
+    assertThat(get("/getTaskOutput?taskId=" + id, "other@example.com").statusCode()).isEqualTo(404);
   }
 }

@@ -11,8 +11,11 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /** Result zips in the JetStream object store, named by owner and task so users never collide. */
 public final class ResultStore {
@@ -52,6 +55,51 @@ public final class ResultStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while reading the result of " + taskId, e);
+    }
+  }
+
+  /** The first bytes of one file of a result zip, and the file's whole size. */
+  public record Excerpt(byte[] head, long size) {
+    public boolean truncated() {
+      return head.length < size;
+    }
+  }
+
+  /**
+   * Up to {@code maxBytes} of the file {@code entry} of the task's zip; empty when the zip has no
+   * such file. The zip is copied to a temporary file first: its directory is at its end.
+   */
+  public Optional<Excerpt> excerpt(String owner, UUID taskId, String entry, int maxBytes) {
+    Path zip = null;
+    try {
+      zip = Files.createTempFile("gitfaas-result-", ".zip");
+      try (OutputStream out = Files.newOutputStream(zip)) {
+        copyTo(owner, taskId, out);
+      }
+      try (ZipFile file = new ZipFile(zip.toFile())) {
+        ZipEntry found = file.getEntry(entry);
+        if (found == null || found.isDirectory()) {
+          return Optional.empty();
+        }
+        try (InputStream in = file.getInputStream(found)) {
+          byte[] head = in.readNBytes(maxBytes);
+          long size =
+              found.getSize() >= 0
+                  ? found.getSize()
+                  : head.length + in.transferTo(OutputStream.nullOutputStream());
+          return Optional.of(new Excerpt(head, size));
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("could not read " + entry + " of the result of " + taskId, e);
+    } finally {
+      if (zip != null) {
+        try {
+          Files.deleteIfExists(zip);
+        } catch (IOException e) {
+          // a temporary file left behind; the OS cleans its temporary directory
+        }
+      }
     }
   }
 

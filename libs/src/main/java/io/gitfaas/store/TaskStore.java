@@ -8,6 +8,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -102,6 +103,56 @@ public final class TaskStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while listing tasks", e);
+    }
+  }
+
+  /** What a watch of a user's tasks reports. Called on one NATS thread, in revision order. */
+  public interface TaskListener {
+    /** A task was created or changed. */
+    void changed(TaskRecord task);
+
+    /** A task was deleted (its key, a task id). */
+    void removed(String taskId);
+
+    /** Every task that existed when the watch began has been reported. */
+    void caughtUp();
+  }
+
+  /**
+   * Reports every task of the user as it is now, then every change as it happens, until the
+   * returned handle is closed. Nothing is missed between the snapshot and the changes: both come
+   * from one ordered consumer on the user's bucket.
+   */
+  public AutoCloseable watch(String owner, TaskListener listener) {
+    KeyValueWatcher watcher =
+        new KeyValueWatcher() {
+          @Override
+          public void watch(KeyValueEntry entry) {
+            if (entry.getOperation() != KeyValueOperation.PUT) {
+              listener.removed(entry.getKey());
+              return;
+            }
+            TaskRecord task;
+            try {
+              task = Json.read(entry.getValue(), TaskRecord.class);
+            } catch (RuntimeException e) {
+              return; // not a task record: nothing a watcher could show
+            }
+            listener.changed(task);
+          }
+
+          @Override
+          public void endOfData() {
+            listener.caughtUp();
+          }
+        };
+    try {
+      return bucket(owner).watchAll(watcher);
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not watch tasks", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while watching tasks", e);
     }
   }
 

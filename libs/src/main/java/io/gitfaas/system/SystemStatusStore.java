@@ -17,6 +17,7 @@ import java.util.Optional;
 public final class SystemStatusStore {
   private static final String STATUS_KEY = "status";
   private static final String DECISION_PREFIX = "decision.";
+  private static final String HISTORY_KEY = "history";
 
   private final NatsResources resources;
 
@@ -29,6 +30,31 @@ public final class SystemStatusStore {
       kv().put(STATUS_KEY, Json.write(status));
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not publish the system status", e);
+    }
+  }
+
+  public void publish(SystemHistory history) {
+    try {
+      kv().put(HISTORY_KEY, Json.write(history));
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not publish the system history", e);
+    }
+  }
+
+  /** The last published history; empty when there is none or it is not one (an old format). */
+  public SystemHistory history() {
+    try {
+      KeyValueEntry e = kv().get(HISTORY_KEY);
+      if (e == null || e.getOperation() != KeyValueOperation.PUT) {
+        return SystemHistory.empty();
+      }
+      try {
+        return Json.read(e.getValue(), SystemHistory.class);
+      } catch (RuntimeException notAHistory) {
+        return SystemHistory.empty();
+      }
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read the system history", e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.gitfaas.observer;
 
 import io.gitfaas.config.Settings.ObserverSettings;
 import io.gitfaas.system.ScalingDecision;
+import io.gitfaas.system.SystemHistory;
 import io.gitfaas.system.SystemStatus;
 import io.gitfaas.system.SystemStatusStore;
 import java.util.ArrayDeque;
@@ -26,6 +27,7 @@ public final class Observer {
   private final ObserverSettings settings;
   private final int tasksPerWorker;
   private final Deque<QueueSample> history = new ArrayDeque<>();
+  private SystemHistory chart;
 
   public Observer(
       LagProbe probe,
@@ -67,6 +69,8 @@ public final class Observer {
                 sample.pending(),
                 sample.inFlight()));
       }
+      chart = chart().with(sample.at(), current, sample.pending(), sample.inFlight());
+      store.publish(chart);
       store.publish(
           new SystemStatus(
               decision.congested() ? SystemStatus.CONGESTED : SystemStatus.OK,
@@ -83,5 +87,13 @@ public final class Observer {
     } catch (Exception e) {
       LOG.warn("observer tick failed, trying again next time: {}", e.toString());
     }
+  }
+
+  /** The chart's history, continued from what an earlier observer published. */
+  private SystemHistory chart() {
+    if (chart == null) {
+      chart = store.history();
+    }
+    return chart;
   }
 }

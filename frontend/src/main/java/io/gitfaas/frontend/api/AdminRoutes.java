@@ -110,6 +110,7 @@ public final class AdminRoutes {
     body.put("queue", status.queue());
     body.put("at", status.at());
     body.put("logs", system.decisions(DECISIONS_SHOWN));
+    body.put("history", system.history().points());
     JsonResponses.send(ctx, 200, body);
   }
 

@@ -8,14 +8,30 @@ import io.gitfaas.submit.TaskSubmission.LimitReachedException;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 
 /** The user's task routes. Another user's task is indistinguishable from an unknown one. */
 public final class TaskRoutes {
   static final String RETRY_AFTER_SECONDS = "10";
+
+  /** oauth2-proxy's session cookie (its default name, which the deployments keep). */
+  static final String SESSION_COOKIE = "_oauth2_proxy";
+
+  static final int DEFAULT_OUTPUT_BYTES = 64 * 1024;
+  static final int MAX_OUTPUT_BYTES = 1024 * 1024;
+
+  /** getTaskOutput's streams and the files of the result zip they are read from. */
+  static final Map<String, String> OUTPUT_FILES =
+      new java.util.TreeMap<>(
+          Map.of("stdout", "stdout.txt", "stderr", "stderr.txt", "build", "build.log"));
 
   private final TaskSubmission submission;
   private final TaskStore tasks;
@@ -78,6 +94,54 @@ public final class TaskRoutes {
     results.copyTo(user.email(), task.taskId(), ctx.outputStream());
   }
 
+  /**
+   * The beginning of a finished task's stdout, stderr or build log as text, for a page or a
+   * terminal: {@code {"taskId", "stream", "text", "size", "truncated"}}.
+   */
+  public void getTaskOutput(Context ctx) {
+    Identity user = Identities.of(ctx);
+    TaskRecord task = find(ctx);
+    String stream = Optional.ofNullable(ctx.queryParam("stream")).orElse("stdout");
+    String entry = OUTPUT_FILES.get(stream);
+    if (entry == null) {
+      throw new ApiException(400, "'stream' must be one of " + OUTPUT_FILES.keySet());
+    }
+    int limit = limit(ctx.queryParam("limit"));
+    if (!task.isTerminal()) {
+      throw new ApiException(
+          409, "the task has not finished yet", Map.of("status", task.status().name()));
+    }
+    if (results.size(user.email(), task.taskId()).isEmpty()) {
+      throw new ApiException(404, "the task's result has expired");
+    }
+    ResultStore.Excerpt excerpt =
+        results
+            .excerpt(user.email(), task.taskId(), entry, limit)
+            .orElseThrow(() -> new ApiException(404, "the task's result has no " + entry));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("taskId", task.taskId());
+    body.put("stream", stream);
+    body.put("text", new String(excerpt.head(), StandardCharsets.UTF_8));
+    body.put("size", excerpt.size());
+    body.put("truncated", excerpt.truncated());
+    JsonResponses.send(ctx, 200, body);
+  }
+
+  private static int limit(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return DEFAULT_OUTPUT_BYTES;
+    }
+    try {
+      int n = Integer.parseInt(raw.trim());
+      if (n >= 1 && n <= MAX_OUTPUT_BYTES) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new ApiException(400, "'limit' must be a number of bytes from 1 to " + MAX_OUTPUT_BYTES);
+  }
+
   public void getAllTasks(Context ctx) {
     Identity user = Identities.of(ctx);
     JsonResponses.send(ctx, 200, Map.of("tasks", tasks.list(user.email())));
@@ -86,6 +150,37 @@ public final class TaskRoutes {
   public void whoami(Context ctx) {
     Identity user = Identities.of(ctx);
     JsonResponses.send(ctx, 200, Map.of("email", user.email(), "admin", user.admin()));
+  }
+
+  /**
+   * The session cookie this request came with, for API clients (curl, Postman, the congestion
+   * script): {@code {"name", "value", "header"}}. oauth2-proxy marks it HttpOnly, so a page cannot
+   * read it itself; only a page of this origin can read this answer. A large session is split into
+   * {@code _oauth2_proxy_0}, {@code _1}, ...: {@code header} carries every part.
+   */
+  public void getSessionCookie(Context ctx) {
+    List<String> parts = new ArrayList<>();
+    String value = null;
+    for (var cookie : ctx.cookieMap().entrySet()) {
+      String name = cookie.getKey();
+      if (name.equals(SESSION_COOKIE)) {
+        value = cookie.getValue();
+        parts.add(name + "=" + cookie.getValue());
+      } else if (name.matches(SESSION_COOKIE + "_[0-9]+")) {
+        parts.add(name + "=" + cookie.getValue());
+      }
+    }
+    if (parts.isEmpty()) {
+      throw new ApiException(
+          404, "this request carried no session cookie (signed in with a bearer token?)");
+    }
+    parts.sort(null);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", SESSION_COOKIE);
+    body.put("value", value);
+    body.put("header", String.join("; ", parts));
+    ctx.header("Cache-Control", "no-store");
+    JsonResponses.send(ctx, 200, body);
   }
 
   private TaskRecord find(Context ctx) {

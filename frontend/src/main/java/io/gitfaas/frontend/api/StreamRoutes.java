@@ -1,0 +1,163 @@
+package io.gitfaas.frontend.api;
+
+import io.gitfaas.frontend.auth.Identity;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.task.LiveOutput;
+import io.gitfaas.task.TaskRecord;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Server-Sent Events routes: a user's tasks as they change, and a running task's output. {@link
+ * #close()} ends every open stream, as the server stops.
+ */
+public final class StreamRoutes implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+  private static final Duration STATUS_CHECK = Duration.ofMillis(500);
+
+  private final Connection connection;
+  private final TaskStore tasks;
+  private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "event-streams");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public StreamRoutes(Connection connection, TaskStore tasks) {
+    this.connection = connection;
+    this.tasks = tasks;
+  }
+
+  @Override
+  public void close() {
+    List.copyOf(open).forEach(EventStream::close);
+    timer.shutdownNow();
+  }
+
+  private EventStream open(SseClient client) {
+    return EventStream.open(
+        client,
+        timer,
+        stream -> {
+          if (stream.isClosed()) {
+            open.remove(stream);
+          } else {
+            open.add(stream);
+          }
+        });
+  }
+
+  /**
+   * Events {@code task} (a task record) for every task of the user, then {@code ready}, then a
+   * {@code task} for every change and {@code removed} ({@code {"taskId"}}) for every deletion. A
+   * client that reconnects gets the whole list again.
+   */
+  public void streamTasks(SseClient client) {
+    Identity user = Identities.of(client.ctx());
+    EventStream stream = open(client);
+    AutoCloseable watch;
+    try {
+      watch =
+          tasks.watch(
+              user.email(),
+              new TaskStore.TaskListener() {
+                @Override
+                public void changed(TaskRecord task) {
+                  stream.send("task", task);
+                }
+
+                @Override
+                public void removed(String taskId) {
+                  stream.send("removed", Map.of("taskId", taskId));
+                }
+
+                @Override
+                public void caughtUp() {
+                  stream.send("ready", Map.of());
+                }
+              });
+    } catch (RuntimeException e) {
+      LOG.warn("cannot watch the tasks of a user: {}", e.toString());
+      stream.send("unavailable", Map.of("error", "the task store is unavailable; reconnecting"));
+      stream.close();
+      return;
+    }
+    stream.onClose(
+        () -> {
+          try {
+            watch.close();
+          } catch (Exception e) {
+            LOG.debug("closing a task watch failed: {}", e.toString());
+          }
+        });
+  }
+
+  /** Before the output stream opens, so a bad id or another user's task gets a real 400/404. */
+  public void checkTask(Context ctx) {
+    TaskRoutes.find(tasks, ctx);
+  }
+
+  /**
+   * A running task's output: events {@code stdout} and {@code stderr} with {@code {"text"}} as the
+   * worker publishes them, then {@code end} with the task's status. Only the task's owner can
+   * listen; output printed before the stream opened is in the zip.
+   */
+  public void streamTaskOutput(SseClient client) {
+    Context ctx = client.ctx();
+    Identity user = Identities.of(ctx);
+    TaskRecord task = TaskRoutes.find(tasks, ctx);
+    EventStream stream = open(client);
+    if (task.isTerminal()) {
+      end(stream, task);
+      return;
+    }
+    Dispatcher dispatcher =
+        connection.createDispatcher(
+            msg -> {
+              String subject = msg.getSubject();
+              String name = subject.substring(subject.lastIndexOf('.') + 1);
+              if (!name.equals(LiveOutput.END)) {
+                stream.send(
+                    name, Map.of("text", new String(msg.getData(), StandardCharsets.UTF_8)));
+              }
+            });
+    dispatcher.subscribe(LiveOutput.allOf(user.email(), task.taskId()));
+    stream.onClose(() -> connection.closeDispatcher(dispatcher));
+    // The end comes from the task's status, whatever phase it ended in.
+    stream.every(
+        STATUS_CHECK,
+        () -> {
+          Optional<TaskRecord> now = tasks.get(user.email(), task.taskId()).map(v -> v.value());
+          if (now.isEmpty()) {
+            stream.close();
+          } else if (now.get().isTerminal()) {
+            end(stream, now.get());
+          }
+        });
+  }
+
+  private static void end(EventStream stream, TaskRecord task) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", task.status().name());
+    body.put("code", task.code());
+    stream.send("end", body);
+    stream.close();
+  }
+}

@@ -59,7 +59,15 @@ final class ApiClient {
   }
 
   String createTask(String url, String... parameters) throws Exception {
+    return createTaskAt(url, null, parameters);
+  }
+
+  /** A task on {@code ref} (a branch, tag or commit; null for the default branch). */
+  String createTaskAt(String url, String ref, String... parameters) throws Exception {
     var body = Json.MAPPER.createObjectNode().put("url", url);
+    if (ref != null) {
+      body.put("ref", ref);
+    }
     var params = body.putArray("parameters");
     for (String p : parameters) {
       params.add(p);

@@ -1,8 +1,8 @@
 package io.gitfaas.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.task.UserKey;
 import io.gitfaas.testkit.GoRepos;
@@ -10,10 +10,6 @@ import io.gitfaas.worker.limits.Cgroups;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxCommand;
 import io.gitfaas.worker.sandbox.SandboxSpec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,14 +44,62 @@ class Benchmarks {
         "| %s | %d | %.0f | %.0f | %.0f |%n", what, millis.size(), p[0], p[1], p[2]);
   }
 
-  static long runOne(ApiClient client, String url) throws Exception {
+  /** One task's latency and where its time went (result.json's timings). */
+  record Sample(String taskId, long millis) {}
+
+  /** createTask until the task list's event stream says the task finished. */
+  static Sample runOne(ApiClient client, TaskEvents events, String url) throws Exception {
+    return runOne(client, events, url, null);
+  }
+
+  static Sample runOne(ApiClient client, TaskEvents events, String url, String ref)
+      throws Exception {
     long start = System.nanoTime();
-    String id = client.createTask(url);
-    await()
-        .atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofMillis(10))
-        .until(() -> client.status(id).get("code").asInt() >= 300);
-    return (System.nanoTime() - start) / 1_000_000;
+    String id = client.createTaskAt(url, ref);
+    JsonNode done = events.terminal(id, Duration.ofMinutes(3));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
+    return new Sample(id, millis);
+  }
+
+  static List<Long> millis(List<Sample> samples) {
+    return samples.stream().map(Sample::millis).toList();
+  }
+
+  /**
+   * p50 of each phase the worker timed (queued, clone, build, run) over the samples, and of the
+   * rest: the request, the claim, the zip, storing it, the final status and its notification.
+   */
+  static Map<String, Double> breakdown(ApiClient client, List<Sample> samples) throws Exception {
+    Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
+    for (String phase : List.of("queued", "clone", "build", "run", "rest")) {
+      phases.put(phase, new ArrayList<>());
+    }
+    for (Sample sample : samples) {
+      JsonNode timings = resultJson(client, sample.taskId()).get("timingsMs");
+      long accounted = 0;
+      for (String phase : List.of("queued", "clone", "build", "run")) {
+        long ms = timings.path(phase).asLong(0);
+        phases.get(phase).add(ms);
+        accounted += ms;
+      }
+      phases.get("rest").add(sample.millis() - accounted);
+    }
+    Map<String, Double> out = new java.util.LinkedHashMap<>();
+    phases.forEach((phase, values) -> out.put(phase, p50(values)));
+    return out;
+  }
+
+  static JsonNode resultJson(ApiClient client, String taskId) throws Exception {
+    byte[] zip = client.get("/getTaskResult?taskId=" + taskId).body();
+    try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        if (e.getName().equals("result.json")) {
+          return io.gitfaas.json.Json.MAPPER.readTree(in.readAllBytes());
+        }
+      }
+    }
+    throw new IllegalStateException("no result.json for " + taskId);
   }
 
   static long timed(ProcessBuilder pb) throws Exception {
@@ -89,25 +133,38 @@ class Benchmarks {
   void measureAndWriteTheReport() throws Exception {
     try (LocalStack stack = new LocalStack(Map.of())) {
       Process worker = stack.startWorker();
-      var alice = new ApiClient(stack.baseUrl(), stack.login("bench@example.com"));
+      String aliceCookie = stack.login("bench@example.com");
+      var alice = new ApiClient(stack.baseUrl(), aliceCookie);
+      var aliceEvents = new TaskEvents(stack.baseUrl(), aliceCookie);
       String hello = stack.git.createRepo("hello", GoRepos.hello());
-      runOne(alice, hello); // first task of this user: builds Go's standard library
+      runOne(alice, aliceEvents, hello); // first task of this user: builds Go's standard library
 
       // 1. Latency, cold (a new commit each time) and warm (the same commit: build reused).
-      List<Long> cold = new ArrayList<>();
+      List<Sample> cold = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         var files = new java.util.HashMap<>(GoRepos.hello());
         files.put("version.txt", Integer.toString(i));
-        cold.add(runOne(alice, stack.git.createRepo("cold" + i, files)));
+        cold.add(runOne(alice, aliceEvents, stack.git.createRepo("cold" + i, files)));
       }
-      List<Long> warm = new ArrayList<>();
+      List<Sample> warm = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
-        warm.add(runOne(alice, hello));
+        warm.add(runOne(alice, aliceEvents, hello));
       }
+      // The same commit named by its id: nothing to ask the Git server.
+      String commit = resultJson(alice, warm.get(0).taskId()).get("commit").asText();
+      List<Sample> pinned = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        pinned.add(runOne(alice, aliceEvents, hello, commit));
+      }
+      Map<String, Double> coldPhases = breakdown(alice, cold);
+      Map<String, Double> warmPhases = breakdown(alice, warm);
+      Map<String, Double> pinnedPhases = breakdown(alice, pinned);
+      aliceEvents.close();
 
       // 2. The floor: the same phases without the service.
       Path dir = Files.createTempDirectory("bench-floor-");
       List<Long> clone = new ArrayList<>();
+      List<Long> lsRemote = new ArrayList<>();
       List<Long> build = new ArrayList<>();
       List<Long> sandboxed = new ArrayList<>();
       Path identity = dir.resolve("identity");
@@ -125,6 +182,7 @@ class Benchmarks {
         Path src = dir.resolve("src" + i);
         clone.add(
             timed(new ProcessBuilder("git", "clone", "-q", "--depth", "1", hello, src.toString())));
+        lsRemote.add(timed(new ProcessBuilder("git", "ls-remote", hello, "HEAD")));
         var pb =
             new ProcessBuilder("go", "build", "-trimpath", "-o", src.resolve("app").toString(), ".")
                 .directory(src.toFile());
@@ -148,7 +206,7 @@ class Benchmarks {
       List<Long> floorRepeat = new ArrayList<>();
       for (int i = 0; i < clone.size(); i++) {
         floor.add(clone.get(i) + build.get(i) + sandboxed.get(i));
-        floorRepeat.add(clone.get(i) + sandboxed.get(i));
+        floorRepeat.add(lsRemote.get(i) + sandboxed.get(i));
       }
 
       // 5a. Memory of an idle worker.
@@ -159,8 +217,10 @@ class Benchmarks {
       stack.startWorker();
       long cpuBefore = 0;
       String trivial = stack.git.createRepo("trivial", Map.of("run.sh", "echo hi\n"));
-      var burst = new ApiClient(stack.baseUrl(), stack.login("burst@example.com"));
-      runOne(burst, trivial);
+      String burstCookie = stack.login("burst@example.com");
+      var burst = new ApiClient(stack.baseUrl(), burstCookie);
+      var burstEvents = new TaskEvents(stack.baseUrl(), burstCookie);
+      runOne(burst, burstEvents, trivial);
       List<String> ids = new ArrayList<>();
       // CPU of the whole machine while the burst is served: workers and their sandboxes, this
       // JVM (the frontend and the client), nats-server and oauth2-proxy.
@@ -181,11 +241,7 @@ class Benchmarks {
       }
       int finished = 0;
       for (String id : ids) {
-        var s =
-            await()
-                .atMost(Duration.ofMinutes(5))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> burst.status(id), r -> r.get("code").asInt() >= 300);
+        var s = burstEvents.terminal(id, Duration.ofMinutes(5));
         finished += s.get("status").asText().equals("FINISHED") ? 1 : 0;
       }
       double drainSeconds = (System.nanoTime() - burstStart) / 1e9;
@@ -194,35 +250,24 @@ class Benchmarks {
 
       // 4. REST: getTaskStatus, direct, through oauth2-proxy, and the raw KV get floor.
       String statusPath = "/getTaskStatus?taskId=" + ids.get(0);
-      HttpClient http = HttpClient.newHttpClient();
       String token = stack.idToken("burst@example.com");
       String cookie = stack.login("burst@example.com");
-      double[] direct =
-          load(
-              () ->
-                  http.send(
-                          HttpRequest.newBuilder(URI.create(stack.frontendUrl() + statusPath))
-                              .header("Authorization", "Bearer " + token)
-                              .build(),
-                          HttpResponse.BodyHandlers.discarding())
-                      .statusCode());
-      double[] proxied =
-          load(
-              () ->
-                  http.send(
-                          HttpRequest.newBuilder(URI.create(stack.baseUrl() + statusPath))
-                              .header("Cookie", "_oauth2_proxy=" + cookie)
-                              .build(),
-                          HttpResponse.BodyHandlers.discarding())
-                      .statusCode());
+      double[] direct = wrk(stack.frontendUrl() + statusPath, "Authorization: Bearer " + token);
+      double[] proxied = wrk(stack.baseUrl() + statusPath, "Cookie: _oauth2_proxy=" + cookie);
       var kv =
           stack.connection.keyValue(
               NatsResources.USER_BUCKET_PREFIX + UserKey.of("burst@example.com"));
       double[] raw = load(() -> kv.get(ids.get(0)) != null ? 200 : 404);
 
+      burstEvents.close();
       report(
-          cold,
-          warm,
+          millis(cold),
+          millis(warm),
+          millis(pinned),
+          coldPhases,
+          warmPhases,
+          pinnedPhases,
+          lsRemote,
           clone,
           build,
           sandboxed,
@@ -242,15 +287,16 @@ class Benchmarks {
     int call() throws Exception;
   }
 
-  /** Requests per second and p99 latency (ms) of 4 threads for 5 s. */
+  /** Requests per second and p99 latency (ms) of 8 threads (wrk's connections) for 5 s. */
   static double[] load(Call call) throws Exception {
-    for (int i = 0; i < 200; i++) {
-      call.call(); // warm up
-    }
+    return steady(() -> loadOnce(call));
+  }
+
+  static double[] loadOnce(Call call) throws Exception {
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
     long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 8; t++) {
       Thread th =
           new Thread(
               () -> {
@@ -276,6 +322,57 @@ class Benchmarks {
     return new double[] {sorted.length / 5.0, sorted[(int) (sorted.length * 0.99)] / 1000.0};
   }
 
+  /**
+   * Requests per second and p99 latency (ms) of wrk (a load generator in C, in a process of its
+   * own: it costs the machine far less per request than a Java client would) for 5 s.
+   */
+  static double[] wrk(String url, String header) throws Exception {
+    return steady(() -> wrkOnce(url, header));
+  }
+
+  interface Pass {
+    double[] run() throws Exception;
+  }
+
+  /**
+   * The steady rate: 5-second passes until one is within 10% of the one before (at most 8). The JIT
+   * needs 10 to 20 s of load on 2 cores before a route's code is compiled.
+   */
+  static double[] steady(Pass pass) throws Exception {
+    double[] last = pass.run();
+    for (int i = 1; i < 8; i++) {
+      double[] next = pass.run();
+      boolean settled = Math.abs(next[0] - last[0]) <= 0.1 * last[0];
+      last = next;
+      if (settled) {
+        break;
+      }
+    }
+    return last;
+  }
+
+  static double[] wrkOnce(String url, String header) throws Exception {
+    Process p =
+        new ProcessBuilder("wrk", "-t", "2", "-c", "8", "-d", "5s", "--latency", "-H", header, url)
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).as(out).doesNotContain("Non-2xx");
+    var rate = java.util.regex.Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
+    var p99 = java.util.regex.Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
+    assertThat(rate.find() && p99.find()).as(out).isTrue();
+    double latency = Double.parseDouble(p99.group(1));
+    latency =
+        switch (p99.group(2)) {
+          case "us" -> latency / 1000;
+          case "s" -> latency * 1000;
+          default -> latency;
+        };
+    return new double[] {Double.parseDouble(rate.group(1)), latency};
+  }
+
   static double p50(List<Long> l) {
     return percentiles(l)[0];
   }
@@ -283,6 +380,11 @@ class Benchmarks {
   static void report(
       List<Long> cold,
       List<Long> warm,
+      List<Long> pinned,
+      Map<String, Double> coldPhases,
+      Map<String, Double> warmPhases,
+      Map<String, Double> pinnedPhases,
+      List<Long> lsRemote,
       List<Long> clone,
       List<Long> build,
       List<Long> sandboxed,
@@ -317,22 +419,48 @@ class Benchmarks {
     r.append("## 1. Hello-world Go task, createTask to FINISHED through oauth2-proxy (ms)\n\n");
     r.append("| case | n | p50 | p95 | p99 |\n|---|---|---|---|---|\n");
     r.append(row("cold: a new commit each time (clone, build, run)", cold));
-    r.append(row("warm: the same commit again (build reused)", warm));
+    r.append(row("warm: the same branch, on the same commit (clone and build reused)", warm));
+    r.append(row("warm, the commit named by its id (no request to the Git server)", pinned));
     r.append("\n## 2. The floor: the same phases without the service (ms)\n\n");
     r.append("| phase | n | p50 | p95 | p99 |\n|---|---|---|---|---|\n");
+    r.append(row("`git ls-remote` of the same repository (resolving the branch)", lsRemote));
     r.append(row("`git clone --depth 1` of the same repository", clone));
     r.append(row("`go build` (warm Go cache)", build));
     r.append(row("running the binary in the sandbox", sandboxed));
     r.append(row("clone + build + sandboxed run", floor));
-    r.append(row("clone + sandboxed run (a reused build)", floorRepeat));
+    r.append(row("ls-remote + sandboxed run (the branch's commit ran before)", floorRepeat));
     r.append(
         String.format(
             "%nRatios of p50s: cold / (clone + build + run) = %.2f (%+.0f ms); "
-                + "warm / (clone + run) = %.2f (%+.0f ms).%n",
+                + "warm / (ls-remote + run) = %.2f (%+.0f ms); "
+                + "warm by commit id / run = %.2f (%+.0f ms).%n",
             p50(cold) / p50(floor),
             p50(cold) - p50(floor),
             p50(warm) / p50(floorRepeat),
-            p50(warm) - p50(floorRepeat)));
+            p50(warm) - p50(floorRepeat),
+            p50(pinned) / p50(sandboxed),
+            p50(pinned) - p50(sandboxed)));
+    r.append(
+        "\nWhere the time went, p50 of each phase as the worker timed it (result.json), and the"
+            + " rest: the createTask request, the claim, the zip, storing it, the final status and"
+            + " the event that reports it (ms):\n\n| case | queued | clone | build | run | rest |\n"
+            + "|---|---|---|---|---|---|\n");
+    for (var c :
+        List.of(
+            Map.entry("cold", coldPhases),
+            Map.entry("warm", warmPhases),
+            Map.entry("warm, by commit id", pinnedPhases))) {
+      var p = c.getValue();
+      r.append(
+          String.format(
+              "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+              c.getKey(),
+              p.get("queued"),
+              p.get("clone"),
+              p.get("build"),
+              p.get("run"),
+              p.get("rest")));
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     double cpuBound = cores / (cpuSeconds / 200);
     r.append(
@@ -351,7 +479,9 @@ class Benchmarks {
             cpuBound,
             100 * (200 / drainSeconds) / cpuBound));
     r.append(
-        "\n## 4. getTaskStatus, 4 client threads for 5 s\n\n| path | requests/s | p99 ms |\n|---|---|---|\n");
+        "\n## 4. getTaskStatus for 5 s: wrk (2 threads, 8 connections) against the frontend and"
+            + " oauth2-proxy; the floor, KV gets from 8 Java threads on one NATS connection; each the steady rate: 5-second passes until one is within 10% of the one before\n\n"
+            + "| path | requests/s | p99 ms |\n|---|---|---|\n");
     r.append(
         String.format(
             "| straight to the frontend (Bearer ID token) | %.0f | %.1f |%n",
@@ -373,11 +503,16 @@ class Benchmarks {
         String.format(
             "| new-commit p50 at most 1.5x the floor and at most 60 ms above | %.2fx, %+.0f ms | %s |%n",
             coldRatio, coldOver, coldRatio <= 1.5 && coldOver <= 60 ? "yes" : "no"));
-    double repeat = p50(warm) / p50(sandboxed);
+    double repeat = p50(pinned) / p50(sandboxed);
     r.append(
         String.format(
-            "| repeated commit p50 within 2x of a bare sandboxed run | %.1fx (the clone is still made) | %s |%n",
-            repeat, repeat <= 2 ? "yes" : "no"));
+            "| repeated commit p50 within 2x of a bare sandboxed run (the commit named by its id) | %.1fx, %+.0f ms | %s |%n",
+            repeat, p50(pinned) - p50(sandboxed), repeat <= 2 ? "yes" : "no"));
+    double branch = p50(warm) / p50(sandboxed);
+    r.append(
+        String.format(
+            "| the same, the commit named by its branch (the server is asked which commit that is) | %.1fx, %+.0f ms (ls-remote alone: %.0f ms) | %s |%n",
+            branch, p50(warm) - p50(sandboxed), p50(lsRemote), branch <= 2 ? "yes" : "no"));
     double rest = direct[0] / raw[0];
     r.append(
         String.format(

@@ -145,6 +145,33 @@ public final class InjectionStore {
     }
   }
 
+  /**
+   * Calls {@code onChange} whenever an injected file is stored or deleted, until the returned
+   * handle is closed (workers, to know when their copy is out of date).
+   */
+  public AutoCloseable watch(Runnable onChange) throws IOException {
+    try {
+      return resources
+          .injected()
+          .watch(
+              new io.nats.client.api.ObjectStoreWatcher() {
+                @Override
+                public void watch(ObjectInfo info) {
+                  onChange.run();
+                }
+
+                @Override
+                public void endOfData() {}
+              },
+              io.nats.client.api.ObjectStoreWatchOption.UPDATES_ONLY);
+    } catch (JetStreamApiException e) {
+      throw new IOException("could not watch injected files", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
   /** Copies every injected file into {@code dir} and removes what was deleted (workers). */
   public void mirror(Path dir) throws IOException {
     try {

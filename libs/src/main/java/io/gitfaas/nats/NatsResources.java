@@ -6,6 +6,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
+import io.nats.client.Message;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -15,8 +16,10 @@ import io.nats.client.api.ObjectStoreConfiguration;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -132,6 +135,45 @@ public final class NatsResources {
       return kv;
     }
   }
+
+  /**
+   * The value of a key of a user's bucket, by one direct-get request to the bucket's stream (the
+   * JetStream API the KV client uses, without parsing what the caller does not need); empty when
+   * the key is absent or deleted. For the busiest read, the task status route.
+   */
+  public Optional<byte[]> userValue(String userKey, String key)
+      throws IOException, JetStreamApiException {
+    String bucket = USER_BUCKET_PREFIX + userKey;
+    userBucket(userKey); // the bucket exists from here on
+    Message reply;
+    try {
+      reply =
+          connection.request(
+              "$JS.API.DIRECT.GET.KV_" + bucket + ".$KV." + bucket + "." + key,
+              null,
+              DIRECT_GET_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (reply == null) {
+      throw new IOException("no answer from JetStream in " + DIRECT_GET_TIMEOUT.toMillis() + " ms");
+    }
+    if (reply.isStatusMessage()) {
+      if (reply.getStatus().getCode() == 404) {
+        return Optional.empty();
+      }
+      throw new IOException("direct get failed: " + reply.getStatus().getMessage());
+    }
+    Headers headers = reply.getHeaders();
+    String operation = headers == null ? null : headers.getFirst("KV-Operation");
+    if (operation != null && !operation.equals("PUT")) {
+      return Optional.empty(); // deleted or purged
+    }
+    return Optional.of(reply.getData());
+  }
+
+  private static final Duration DIRECT_GET_TIMEOUT = Duration.ofSeconds(5);
 
   public KeyValue admission() throws IOException {
     return open(ADMISSION_BUCKET);

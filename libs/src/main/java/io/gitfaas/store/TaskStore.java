@@ -50,6 +50,18 @@ public final class TaskStore {
   }
 
   /**
+   * The task's record as stored: the same JSON {@link #get} would parse, for a caller that only
+   * passes it on.
+   */
+  public Optional<byte[]> getJson(String owner, UUID taskId) {
+    try {
+      return resources.userValue(UserKey.of(owner), taskId.toString());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read task " + taskId, e);
+    }
+  }
+
+  /**
    * The one way a status changes: writes {@code next} only if the entry is still at {@code
    * current}'s revision and the status rule allows the move.
    */

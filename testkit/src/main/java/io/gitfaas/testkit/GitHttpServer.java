@@ -92,6 +92,35 @@ public final class GitHttpServer implements AutoCloseable {
     }
   }
 
+  /** Adds a commit to {@code name.git}'s default branch that writes {@code files}. */
+  public void commit(String name, Map<String, String> files) {
+    try {
+      Path bare = root.resolve(name + ".git");
+      Path work = Files.createTempDirectory("gitfaas-src-");
+      git(root, "clone", "-q", bare.toString(), work.toString());
+      for (var file : files.entrySet()) {
+        Path path = work.resolve(file.getKey());
+        Files.createDirectories(path.getParent());
+        Files.writeString(path, file.getValue());
+      }
+      git(work, "add", "-A");
+      git(
+          work,
+          "-c",
+          "user.name=test",
+          "-c",
+          "user.email=test@example.com",
+          "commit",
+          "-q",
+          "-m",
+          "change");
+      git(work, "push", "-q", "origin", "HEAD");
+      TempDirs.deleteQuietly(work);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Requests under {@code fromPath} get a 302 to {@code location}. */
   public String redirect(String fromPath, String location) {
     redirects.put(fromPath, location);

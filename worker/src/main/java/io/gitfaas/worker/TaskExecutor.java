@@ -59,12 +59,18 @@ public final class TaskExecutor {
     this.injected = injected;
     this.live = live;
     this.builds = new BuildCache(cacheRoot, BUILDS_KEPT_PER_USER);
+    this.sources = new SourceCache(cacheRoot, BUILDS_KEPT_PER_USER);
   }
 
-  /** Builds kept per user for reuse (the newest). */
+  /** Builds and clones kept per user for reuse (the newest). */
   static final int BUILDS_KEPT_PER_USER = 20;
 
   private final BuildCache builds;
+  private final SourceCache sources;
+
+  /** How long asking the server for a ref's commit may take before the task just clones. */
+  static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(10);
+
   private final Live live;
 
   /** Where a run's output goes as it is produced (besides its files). */
@@ -94,9 +100,15 @@ public final class TaskExecutor {
     Outcome outcome = new Outcome();
     long buildBudgetEnd = System.nanoTime() + limits.buildTimeout().toNanos();
     long start = System.nanoTime();
+    String userKey = UserKey.of(task.owner());
     try {
-      outcome.commit(cloner.clone(task.url(), task.ref(), ws.src(), limits.buildTimeout()));
-      outcome.phase("clone", PhaseReport.wall(millisSince(start), null));
+      if (reuseSource(task, userKey, ws, outcome)) {
+        outcome.phase("clone: reused", PhaseReport.wall(millisSince(start), null));
+      } else {
+        outcome.commit(cloner.clone(task.url(), task.ref(), ws.src(), limits.buildTimeout()));
+        outcome.phase("clone", PhaseReport.wall(millisSince(start), null));
+        keepSource(task, userKey, outcome.commit(), ws);
+      }
     } catch (CloneException e) {
       outcome.fail(TaskStatus.FINISHED_ERRORS, "clone failed: " + e.getMessage(), null);
       outcome.phase("clone", PhaseReport.wall(millisSince(start), null));
@@ -115,7 +127,6 @@ public final class TaskExecutor {
     Runtime runtime = detected.get();
     outcome.runtime(runtime.name());
     start = System.nanoTime();
-    String userKey = UserKey.of(task.owner());
     boolean cached = runtime.buildIsInBin() && restoreBuild(userKey, runtime, outcome, ws);
     boolean built = cached || build(task, runtime, ws, outcome, buildBudgetEnd);
     if (cached) {
@@ -156,6 +167,36 @@ public final class TaskExecutor {
           null);
     }
     return outcome;
+  }
+
+  /**
+   * Restores the user's kept clone of the commit the task's ref is on now, if there is one. The
+   * server is asked for the commit only for a repository the user cloned before: a new one is
+   * cloned straight away.
+   */
+  private boolean reuseSource(TaskRequest task, String userKey, Workspace ws, Outcome outcome) {
+    try {
+      if (!sources.seen(userKey, task.url()) && !RepositoryCloner.isFullCommit(task.ref())) {
+        return false;
+      }
+      Optional<String> commit = cloner.resolve(task.url(), task.ref(), RESOLVE_TIMEOUT);
+      if (commit.isPresent() && sources.restore(userKey, commit.get(), ws.src())) {
+        outcome.commit(commit.get());
+        return true;
+      }
+    } catch (IOException e) {
+      LOG.warn("task {}: kept clone not restored, cloning: {}", task.taskId(), e.toString());
+    }
+    new Workspace(ws.src()).close(); // whatever a failed restore left
+    return false;
+  }
+
+  private void keepSource(TaskRequest task, String userKey, String commit, Workspace ws) {
+    try {
+      sources.store(userKey, task.url(), commit, ws.src());
+    } catch (IOException e) {
+      LOG.warn("task {}: clone not kept for reuse: {}", task.taskId(), e.toString());
+    }
   }
 
   private boolean restoreBuild(String userKey, Runtime runtime, Outcome outcome, Workspace ws) {

@@ -141,6 +141,8 @@ public final class TaskProcessor {
   private Disposition finish(
       TaskRequest request, Versioned<TaskRecord> current, Outcome outcome, Workspace given)
       throws InterruptedException {
+    long start = System.nanoTime();
+    long zipped;
     try (Workspace ws = given != null ? null : Workspace.create(workDir, request.taskId())) {
       Workspace target = given != null ? given : ws;
       ResultZip.write(
@@ -152,10 +154,12 @@ public final class TaskProcessor {
           target.output(),
           limits.resultMaxBytes(),
           truncated -> ResultJson.of(request, outcome, limits, truncated));
+      zipped = System.nanoTime();
       results.put(request.owner(), request.taskId(), target.zip());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+    long stored = System.nanoTime();
     TaskRecord done =
         current
             .value()
@@ -167,12 +171,16 @@ public final class TaskProcessor {
       LOG.warn("task {} changed while it ran; leaving it to its new owner", request.taskId());
       return Disposition.LEAVE;
     }
+    long recorded = System.nanoTime();
     admission.release(request.owner(), request.taskId());
     LOG.info(
-        "task {} {}{}",
+        "task {} {}{} (zip {} ms, store {} ms, status {} ms)",
         request.taskId(),
         outcome.status(),
-        outcome.reason() == null ? "" : ": " + outcome.reason());
+        outcome.reason() == null ? "" : ": " + outcome.reason(),
+        (zipped - start) / 1_000_000,
+        (stored - zipped) / 1_000_000,
+        (recorded - stored) / 1_000_000);
     return Disposition.ACK;
   }
 

@@ -233,4 +233,36 @@ class WorkerIntegrationTest {
     assertThat(again).contains("\"build: reused\"").doesNotContain("\"build: go build\"");
     assertThat(text(zip(second), "stdout.txt")).isEqualTo("hello 2\n");
   }
+
+  @Test
+  void aRepeatedCommitReusesItsCloneUntilTheBranchMoves() throws Exception {
+    String url =
+        git.createRepo(
+            "moving",
+            Map.of("run.sh", "cat data.txt\necho changed > data.txt\n", "data.txt", "one\n"));
+    TaskRecord first = runToEnd(url, List.of());
+    TaskRecord second = runToEnd(url, List.of());
+    git.commit("moving", Map.of("data.txt", "two\n"));
+    TaskRecord third = runToEnd(url, List.of());
+
+    assertThat(text(zip(first), "result.json")).contains("\"clone\"");
+    assertThat(text(zip(first), "stdout.txt")).isEqualTo("one\n");
+    // The first run changed its copy; the kept clone is as it was checked out.
+    assertThat(text(zip(second), "result.json")).contains("\"clone: reused\"");
+    assertThat(text(zip(second), "stdout.txt")).isEqualTo("one\n");
+    // The branch moved: the new commit is cloned.
+    assertThat(text(zip(third), "result.json"))
+        .contains("\"clone\"")
+        .doesNotContain("clone: reused");
+    assertThat(text(zip(third), "stdout.txt")).isEqualTo("two\n");
+    // The old commit, named by its id, needs no request to the server.
+    String oldCommit =
+        io.gitfaas.json.Json.MAPPER
+            .readTree(text(zip(first), "result.json"))
+            .get("commit")
+            .asText();
+    TaskRecord pinned = runToEnd(url, oldCommit, List.of());
+    assertThat(text(zip(pinned), "result.json")).contains("\"clone: reused\"");
+    assertThat(text(zip(pinned), "stdout.txt")).isEqualTo("one\n");
+  }
 }

@@ -26,6 +26,62 @@ public final class RepositoryCloner {
     this.maxBytes = maxBytes;
   }
 
+  private static final Pattern FULL_COMMIT = Pattern.compile("[0-9a-f]{40}");
+
+  /** Whether {@code ref} names a commit in full, so that nothing needs to be asked to know it. */
+  public static boolean isFullCommit(String ref) {
+    return ref != null && FULL_COMMIT.matcher(ref).matches();
+  }
+
+  /**
+   * The commit a clone of {@code ref} would check out, asked of the server without fetching
+   * anything (one request, like {@code git ls-remote}); a full commit id needs no request. Empty
+   * when it cannot be told (an abbreviated commit, an unknown ref, a server that does not answer):
+   * the clone then finds out, and reports, what is wrong.
+   */
+  public java.util.Optional<String> resolve(String url, String ref, Duration timeout) {
+    if (isFullCommit(ref)) {
+      return java.util.Optional.of(ref);
+    }
+    if (ref != null && COMMIT.matcher(ref).matches()) {
+      return java.util.Optional.empty();
+    }
+    Instant deadline = Instant.now().plus(timeout);
+    try {
+      return GuardedHttpConnectionFactory.within(
+          policy,
+          new CloneLimits(maxBytes, deadline),
+          () -> {
+            var refs =
+                Git.lsRemoteRepository()
+                    .setRemote(url)
+                    .setTimeout((int) Math.max(1, timeout.toSeconds()))
+                    .callAsMap();
+            java.util.List<String> names =
+                ref == null
+                    ? java.util.List.of("HEAD")
+                    : java.util.List.of("refs/heads/" + ref, "refs/tags/" + ref);
+            for (String name : names) {
+              org.eclipse.jgit.lib.Ref found = refs.get(name);
+              if (found != null) {
+                ObjectId id =
+                    found.getPeeledObjectId() != null
+                        ? found.getPeeledObjectId()
+                        : found.getObjectId();
+                if (name.startsWith("refs/tags/") && found.getPeeledObjectId() == null) {
+                  // An annotated tag the server did not peel: the clone knows its commit.
+                  return java.util.Optional.<String>empty();
+                }
+                return java.util.Optional.ofNullable(id).map(ObjectId::name);
+              }
+            }
+            return java.util.Optional.<String>empty();
+          });
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** The commit that was checked out. */
   public String clone(String url, String ref, Path dir, Duration timeout) throws CloneException {
     Instant deadline = Instant.now().plus(timeout);

@@ -6,6 +6,9 @@
 import {chromium} from "playwright-core";
 import {mkdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
+import {createRequire} from "node:module";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -36,6 +39,21 @@ async function step(page, name) {
   const file = join(SCREENSHOTS, `${String(shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({path: file, fullPage: true});
   console.log(`STEP ${name} ${file}`);
+}
+
+/** Checks the page against WCAG 2.1 A and AA with axe-core; serious or critical findings fail. */
+async function accessible(page, name) {
+  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP does not apply
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  check(found.length === 0, `accessibility of ${name}: ${found.join("; ")}`);
+  console.log(`STEP accessible ${name}`);
 }
 
 /** A new browser session signed in as email at the dev identity provider's form. */
@@ -104,6 +122,7 @@ async function asUser() {
   const timeline = await task.locator(".timeline").textContent();
   check(timeline === "Pending → Executing → Finished", `statuses seen live: ${timeline}`);
   await step(page, "finished");
+  await accessible(page, "the task list with output");
 
   const [download] = await Promise.all([page.waitForEvent("download"), task.locator(".download").click()]);
   const zip = join(SCREENSHOTS, download.suggestedFilename());
@@ -125,6 +144,9 @@ async function asUser() {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 0, `no sideways scrolling on a phone (${overflow}px too wide)`);
   await step(page, "phone");
+  await page.emulateMedia({colorScheme: "dark"});
+  await accessible(page, "the dark colour scheme");
+  await step(page, "phone-dark");
   await context.close();
 }
 
@@ -143,6 +165,7 @@ async function asAdmin() {
   await page.click("#inject-form button[type=submit]");
   await page.waitForSelector("#injected tr[data-name='greeting.txt'] button", {timeout: 30000});
   await step(page, "admin-panel");
+  await accessible(page, "the admin panel");
   await page.click("#injected tr[data-name='greeting.txt'] button");
   await page.waitForSelector("#injected tr[data-name='greeting.txt']", {state: "detached", timeout: 30000});
   await context.close();

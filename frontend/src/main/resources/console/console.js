@@ -278,7 +278,7 @@ function update(task) {
   reason.hidden = reason.textContent === "";
   const download = e.querySelector(".download");
   download.hidden = !TERMINAL.has(r.status);
-  download.setAttribute("aria-label", `Download the result of the task submitted at ${time(r.createdAt)}`);
+  download.setAttribute("aria-label", `Download zip of the task submitted at ${time(r.createdAt)}`);
 }
 
 function renderDurations(task) {

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  * The web console in Debian's chromium, driven by playwright-core (e2e/browser), through
  * oauth2-proxy and the dev identity provider: sign in, a rejected URL, a task seen PENDING, then
  * EXECUTING with live output, then FINISHED with its output and zip; the cookie copy; a phone's
- * width; the admin panel with its chart, decisions and injected files. Screenshots of each step are
- * left in e2e/target/console-screenshots.
+ * width in light and dark colours; the admin panel with its chart, decisions and injected files;
+ * axe-core's WCAG 2.1 AA rules on the pages. Screenshots of each step are left in
+ * e2e/target/console-screenshots.
  */
 class ConsoleBrowserEndToEndTest {
   static LocalStack stack;
@@ -93,12 +94,16 @@ class ConsoleBrowserEndToEndTest {
             "executing-live-output",
             "finished",
             "phone",
-            "admin-panel")) {
+            "phone-dark",
+            "admin-panel",
+            "accessible the task list with output",
+            "accessible the dark colour scheme",
+            "accessible the admin panel")) {
       assertThat(all).contains("STEP " + step);
     }
     try (var files = Files.list(screenshots)) {
       assertThat(files.filter(p -> p.toString().endsWith(".png")).count())
-          .isGreaterThanOrEqualTo(7);
+          .isGreaterThanOrEqualTo(8);
     }
   }
 }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The web console: a page, its script and style, and the Postman files, served from the jar behind
@@ -35,7 +36,7 @@ final class ConsolePage {
   private ConsolePage() {}
 
   /** Every path of the console, for route listings. */
-  static java.util.Set<String> paths() {
+  static Set<String> paths() {
     return FILES.keySet();
   }
 

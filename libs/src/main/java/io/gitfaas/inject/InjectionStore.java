@@ -7,6 +7,8 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ObjectInfo;
 import io.nats.client.api.ObjectMeta;
+import io.nats.client.api.ObjectStoreWatchOption;
+import io.nats.client.api.ObjectStoreWatcher;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -154,7 +156,7 @@ public final class InjectionStore {
       return resources
           .injected()
           .watch(
-              new io.nats.client.api.ObjectStoreWatcher() {
+              new ObjectStoreWatcher() {
                 @Override
                 public void watch(ObjectInfo info) {
                   onChange.run();
@@ -163,7 +165,7 @@ public final class InjectionStore {
                 @Override
                 public void endOfData() {}
               },
-              io.nats.client.api.ObjectStoreWatchOption.UPDATES_ONLY);
+              ObjectStoreWatchOption.UPDATES_ONLY);
     } catch (JetStreamApiException e) {
       throw new IOException("could not watch injected files", e);
     } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -28,13 +29,13 @@ final class KeptEntries {
   }
 
   /** The entry's directory, if it is stored; marks it as just used. */
-  java.util.Optional<Path> find(String name) throws IOException {
+  Optional<Path> find(String name) throws IOException {
     Path entry = dir.resolve(name);
     if (!Files.isDirectory(entry)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Files.setLastModifiedTime(entry, FileTime.fromMillis(System.currentTimeMillis()));
-    return java.util.Optional.of(entry);
+    return Optional.of(entry);
   }
 
   /** What an entry is made of, written into its (temporary) directory. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /** The user's task routes. Another user's task is indistinguishable from an unknown one. */
@@ -30,8 +31,7 @@ public final class TaskRoutes {
 
   /** getTaskOutput's streams and the files of the result zip they are read from. */
   static final Map<String, String> OUTPUT_FILES =
-      new java.util.TreeMap<>(
-          Map.of("stdout", "stdout.txt", "stderr", "stderr.txt", "build", "build.log"));
+      new TreeMap<>(Map.of("stdout", "stdout.txt", "stderr", "stderr.txt", "build", "build.log"));
 
   private final TaskSubmission submission;
   private final TaskStore tasks;

@@ -5,11 +5,14 @@ import io.gitfaas.worker.git.GuardedHttpConnectionFactory.RejectedCloneException
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
+import org.eclipse.jgit.lib.Ref;
 
 /**
  * Clones a task's repository with JGit over HTTP(S) only: shallow where the ref allows it, within
@@ -39,12 +42,12 @@ public final class RepositoryCloner {
    * when it cannot be told (an abbreviated commit, an unknown ref, a server that does not answer):
    * the clone then finds out, and reports, what is wrong.
    */
-  public java.util.Optional<String> resolve(String url, String ref, Duration timeout) {
+  public Optional<String> resolve(String url, String ref, Duration timeout) {
     if (isFullCommit(ref)) {
-      return java.util.Optional.of(ref);
+      return Optional.of(ref);
     }
     if (ref != null && COMMIT.matcher(ref).matches()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Instant deadline = Instant.now().plus(timeout);
     try {
@@ -57,12 +60,10 @@ public final class RepositoryCloner {
                     .setRemote(url)
                     .setTimeout((int) Math.max(1, timeout.toSeconds()))
                     .callAsMap();
-            java.util.List<String> names =
-                ref == null
-                    ? java.util.List.of("HEAD")
-                    : java.util.List.of("refs/heads/" + ref, "refs/tags/" + ref);
+            List<String> names =
+                ref == null ? List.of("HEAD") : List.of("refs/heads/" + ref, "refs/tags/" + ref);
             for (String name : names) {
-              org.eclipse.jgit.lib.Ref found = refs.get(name);
+              Ref found = refs.get(name);
               if (found != null) {
                 ObjectId id =
                     found.getPeeledObjectId() != null
@@ -70,15 +71,15 @@ public final class RepositoryCloner {
                         : found.getObjectId();
                 if (name.startsWith("refs/tags/") && found.getPeeledObjectId() == null) {
                   // An annotated tag the server did not peel: the clone knows its commit.
-                  return java.util.Optional.<String>empty();
+                  return Optional.<String>empty();
                 }
-                return java.util.Optional.ofNullable(id).map(ObjectId::name);
+                return Optional.ofNullable(id).map(ObjectId::name);
               }
             }
-            return java.util.Optional.<String>empty();
+            return Optional.<String>empty();
           });
     } catch (Exception e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

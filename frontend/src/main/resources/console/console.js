@@ -78,7 +78,8 @@ function duration(s) {
   if (s === null) return "";
   if (s < 10) return `${s.toFixed(1)} s`;
   if (s < 120) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const rest = Math.round(s % 60);
+  return `${Math.floor(s / 60)} min${rest ? ` ${rest} s` : ""}`;
 }
 
 function count(n, noun) {
@@ -222,6 +223,16 @@ function insertInOrder(task) {
     }
   }
   list.append(task.element);
+}
+
+/** Drops what the server no longer keeps (an expired task sends no event). */
+function forgetExpired() {
+  const now = Date.now();
+  for (const [id, task] of tasks) {
+    const r = task.record;
+    const last = Math.max(...[r.createdAt, r.startedAt, r.finishedAt].filter(Boolean).map((t) => new Date(t).getTime()));
+    if (last + me.limits.taskTtlSeconds * 1000 < now) remove(id);
+  }
 }
 
 function remove(id) {
@@ -627,6 +638,12 @@ async function start() {
     return;
   }
   $("who").textContent = me.email;
+  if (me.limits) {
+    $("tasks-empty").textContent = `No tasks yet. A task and its result are kept for ` +
+      `${duration(me.limits.taskTtlSeconds)} after its last change; at most ` +
+      `${me.limits.maxActiveTasks} can wait or run at once.`;
+    setInterval(forgetExpired, 30000);
+  }
   document.body.dataset.ready = "true";
   connectTasks();
   if (me.admin) {

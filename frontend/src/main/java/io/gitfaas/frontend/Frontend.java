@@ -76,6 +76,7 @@ public final class Frontend {
             tasks,
             new ResultStore(resources),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
+            settings.limits(),
             Clock.systemUTC());
     long injectMax = settings.observer().injectMaxBytes();
     var streams = new StreamRoutes(connection, tasks);

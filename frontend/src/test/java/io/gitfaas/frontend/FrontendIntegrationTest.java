@@ -155,6 +155,9 @@ class FrontendIntegrationTest {
     var plain = json(get("/whoami", "Plain@Example.com"));
     assertThat(plain.get("email").asText()).isEqualTo("plain@example.com");
     assertThat(plain.get("admin").asBoolean()).isFalse();
+    assertThat(plain.get("limits").get("maxActiveTasks").asInt()).isEqualTo(LIMIT);
+    assertThat(plain.get("limits").get("taskTtlSeconds").asLong()).isEqualTo(20 * 60);
+    assertThat(plain.get("limits").get("runTimeoutSeconds").asLong()).isEqualTo(20);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.gitfaas.frontend.api;
 
+import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
@@ -38,13 +39,20 @@ public final class TaskRoutes {
   private final ResultStore results;
   private final CreateTaskParser parser;
   private final Clock clock;
+  private final Map<String, Object> limits;
 
   public TaskRoutes(
       TaskSubmission submission,
       TaskStore tasks,
       ResultStore results,
       CreateTaskParser parser,
+      TaskLimits taskLimits,
       Clock clock) {
+    this.limits =
+        Map.of(
+            "maxActiveTasks", taskLimits.maxActivePerUser(),
+            "taskTtlSeconds", taskLimits.ttl().toSeconds(),
+            "runTimeoutSeconds", taskLimits.runTimeout().toSeconds());
     this.submission = submission;
     this.tasks = tasks;
     this.results = results;
@@ -152,9 +160,14 @@ public final class TaskRoutes {
     JsonResponses.send(ctx, 200, Map.of("tasks", tasks.list(user.email())));
   }
 
+  /** Who is signed in, and the limits that apply to their tasks (the console shows them). */
   public void whoami(Context ctx) {
     Identity user = Identities.of(ctx);
-    JsonResponses.send(ctx, 200, Map.of("email", user.email(), "admin", user.admin()));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("email", user.email());
+    body.put("admin", user.admin());
+    body.put("limits", limits);
+    JsonResponses.send(ctx, 200, body);
   }
 
   /**

@@ -120,6 +120,22 @@ class Benchmarks {
     return pb.start();
   }
 
+  /** The hello-world binary run in the sandbox as the worker runs a task (wall time, ms). */
+  static long sandboxedRun(Sandbox sandbox, Path dir, Path app) throws Exception {
+    var spec =
+        new SandboxSpec(
+            List.of("/work/app", "x"),
+            "/",
+            Map.of(),
+            Map.of(app, "/work/app"),
+            Map.of("PATH", "/usr/bin"),
+            false,
+            Duration.ofSeconds(20),
+            1 << 20,
+            new SandboxSpec.Limits(512L << 20, 128, 1L << 30, List.of()));
+    return sandbox.run(spec, dir.resolve("o"), dir.resolve("e")).wallTime().toMillis();
+  }
+
   static long timed(ProcessBuilder pb) throws Exception {
     long start = System.nanoTime();
     Process p =
@@ -157,35 +173,9 @@ class Benchmarks {
       String hello = stack.git.createRepo("hello", GoRepos.hello());
       runOne(alice, aliceEvents, hello); // first task of this user: builds Go's standard library
 
-      // 1. Latency, cold (a new commit each time) and warm (the same commit: build reused).
-      List<Sample> cold = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        var files = new java.util.HashMap<>(GoRepos.hello());
-        files.put("version.txt", Integer.toString(i));
-        cold.add(runOne(alice, aliceEvents, stack.git.createRepo("cold" + i, files)));
-      }
-      List<Sample> warm = new ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        warm.add(runOne(alice, aliceEvents, hello));
-      }
-      // The same commit named by its id: nothing to ask the Git server.
-      String commit = resultJson(alice, warm.get(0).taskId()).get("commit").asText();
-      List<Sample> pinned = new ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        pinned.add(runOne(alice, aliceEvents, hello, commit));
-      }
-      Map<String, Double> coldPhases = breakdown(alice, cold);
-      Map<String, Double> warmPhases = breakdown(alice, warm);
-      Map<String, Double> pinnedPhases = breakdown(alice, pinned);
-      aliceEvents.close();
-
-      // 2. The floor: the same phases without the service.
+      // 1 and 2. Latency through the service, and the floor: the same phases without it. Each
+      // task is followed by a floor sample, so both see the same moment of a noisy machine.
       Path dir = Files.createTempDirectory("bench-floor-");
-      List<Long> clone = new ArrayList<>();
-      List<Long> lsRemote = new ArrayList<>();
-      List<Long> bare = new ArrayList<>();
-      List<Long> build = new ArrayList<>();
-      List<Long> sandboxed = new ArrayList<>();
       Path identity = dir.resolve("identity");
       SandboxCommand.writeIdentity(identity);
       Sandbox sandbox =
@@ -197,37 +187,62 @@ class Benchmarks {
           Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache")
               .resolve(UserKey.of("bench@example.com"))
               .resolve("go");
+      List<Long> clone = new ArrayList<>();
+      List<Long> lsRemote = new ArrayList<>();
+      List<Long> bare = new ArrayList<>();
+      List<Long> build = new ArrayList<>();
+      List<Long> sandboxed = new ArrayList<>();
+      List<Long> floor = new ArrayList<>();
+      List<Long> floorRepeat = new ArrayList<>();
+      List<Long> sandboxedRepeat = new ArrayList<>();
+
+      // Cold: a new commit each time, against clone + build + sandboxed run.
+      List<Sample> cold = new ArrayList<>();
+      Path app = null;
       for (int i = 0; i < 20; i++) {
+        var files = new java.util.HashMap<>(GoRepos.hello());
+        files.put("version.txt", Integer.toString(i));
+        cold.add(runOne(alice, aliceEvents, stack.git.createRepo("cold" + i, files)));
+
         Path src = dir.resolve("src" + i);
-        clone.add(
-            timed(new ProcessBuilder("git", "clone", "-q", "--depth", "1", hello, src.toString())));
-        lsRemote.add(timed(new ProcessBuilder("git", "ls-remote", hello, "HEAD")));
+        long c =
+            timed(new ProcessBuilder("git", "clone", "-q", "--depth", "1", hello, src.toString()));
         var pb =
             new ProcessBuilder("go", "build", "-trimpath", "-o", src.resolve("app").toString(), ".")
                 .directory(src.toFile());
         pb.environment().put("GOCACHE", gocache.resolve("go-build").toString());
         pb.environment().put("GOFLAGS", "-mod=mod");
-        build.add(timed(pb));
-        var spec =
-            new SandboxSpec(
-                List.of("/work/app", "x"),
-                "/",
-                Map.of(),
-                Map.of(src.resolve("app"), "/work/app"),
-                Map.of("PATH", "/usr/bin"),
-                false,
-                Duration.ofSeconds(20),
-                1 << 20,
-                new SandboxSpec.Limits(512L << 20, 128, 1L << 30, List.of()));
-        sandboxed.add(sandbox.run(spec, dir.resolve("o"), dir.resolve("e")).wallTime().toMillis());
-        bare.add(timed(new ProcessBuilder(src.resolve("app").toString(), "x")));
+        long b = timed(pb);
+        app = src.resolve("app");
+        long r = sandboxedRun(sandbox, dir, app);
+        clone.add(c);
+        build.add(b);
+        sandboxed.add(r);
+        floor.add(c + b + r);
+        bare.add(timed(new ProcessBuilder(app.toString(), "x")));
       }
-      List<Long> floor = new ArrayList<>();
-      List<Long> floorRepeat = new ArrayList<>();
-      for (int i = 0; i < clone.size(); i++) {
-        floor.add(clone.get(i) + build.get(i) + sandboxed.get(i));
-        floorRepeat.add(lsRemote.get(i) + sandboxed.get(i));
+      // Warm: the same commit again, named by its branch and by its id, against ls-remote + a
+      // sandboxed run of the built binary, and the sandboxed run alone.
+      List<Sample> warm = new ArrayList<>();
+      List<Sample> pinned = new ArrayList<>();
+      String commit = null;
+      for (int i = 0; i < 50; i++) {
+        warm.add(runOne(alice, aliceEvents, hello));
+        if (commit == null) {
+          commit = resultJson(alice, warm.get(0).taskId()).get("commit").asText();
+        }
+        pinned.add(runOne(alice, aliceEvents, hello, commit));
+        long l = timed(new ProcessBuilder("git", "ls-remote", hello, "HEAD"));
+        long r = sandboxedRun(sandbox, dir, app);
+        lsRemote.add(l);
+        sandboxedRepeat.add(r);
+        floorRepeat.add(l + r);
       }
+      sandboxed.addAll(sandboxedRepeat);
+      Map<String, Double> coldPhases = breakdown(alice, cold);
+      Map<String, Double> warmPhases = breakdown(alice, warm);
+      Map<String, Double> pinnedPhases = breakdown(alice, pinned);
+      aliceEvents.close();
 
       // 5a. Memory of an idle worker.
       long idleWorkerKb = rssKb(worker.pid());
@@ -428,7 +443,7 @@ class Benchmarks {
 
   static double[] wrkOnce(String url, String header) throws Exception {
     Process p =
-        new ProcessBuilder("wrk", "-t", "2", "-c", "8", "-d", "5s", "--latency", "-H", header, url)
+        new ProcessBuilder("wrk", "-t", "1", "-c", "8", "-d", "5s", "--latency", "-H", header, url)
             .redirectErrorStream(true)
             .start();
     String out =
@@ -555,7 +570,7 @@ class Benchmarks {
             cpuBound,
             100 * (200 / drainSeconds) / cpuBound));
     r.append(
-        "\n## 4. getTaskStatus for 5 s: wrk (2 threads, 8 connections) against the frontend and"
+        "\n## 4. getTaskStatus for 5 s: wrk (1 thread, 8 connections: the load generator takes at most one of the 2 cores) against the frontend and"
             + " oauth2-proxy; the floor, KV gets from 8 Java threads on one NATS connection; each the steady rate: 5-second passes until one is within 10% of the one before\n\n"
             + "| path | requests/s | p99 ms |\n|---|---|---|\n");
     r.append(

@@ -51,7 +51,6 @@ final class ConsolePage {
 
   private static void serve(Context ctx, byte[] content, String type) {
     ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("Referrer-Policy", "no-referrer");
     // Small files, changed with each release: always revalidated, never stale after an upgrade.
     ctx.header("Cache-Control", "no-cache");

@@ -101,6 +101,8 @@ public final class Frontend {
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, connection));
           config.routes.get("/openapi.json", Frontend::openApi);
+          // No answer of ours is ever to be taken for a script or a page by a browser's guess.
+          config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
           config.routes.before(ctx -> authenticate(ctx, verifier));
           config.routes.post(
               "/createTask",

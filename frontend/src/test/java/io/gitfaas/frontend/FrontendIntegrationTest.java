@@ -158,6 +158,11 @@ class FrontendIntegrationTest {
     assertThat(plain.get("limits").get("maxActiveTasks").asInt()).isEqualTo(LIMIT);
     assertThat(plain.get("limits").get("taskTtlSeconds").asLong()).isEqualTo(20 * 60);
     assertThat(plain.get("limits").get("runTimeoutSeconds").asLong()).isEqualTo(20);
+    for (String path : List.of("/whoami", "/healthz", "/", "/no-such-route")) {
+      assertThat(get(path, "plain@example.com").headers().firstValue("X-Content-Type-Options"))
+          .as(path)
+          .hasValue("nosniff");
+    }
   }
 
   @Test

@@ -43,7 +43,9 @@ class ConsoleBrowserEndToEndTest {
     assertThat(browser.resolve("node_modules/playwright-core"))
         .as("run scripts/install.sh (make test does)")
         .exists();
-    assertThat(Path.of("/usr/bin/chromium")).as("run scripts/install.sh").exists();
+    // Debian's chromium by default; CHROMIUM names another Chromium or Chrome binary.
+    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+    assertThat(Path.of(chromium)).as("run scripts/install.sh, or set CHROMIUM").exists();
     String repo =
         stack.git.createRepo(
             "console-demo",
@@ -69,7 +71,9 @@ class ConsoleBrowserEndToEndTest {
                 "ADMIN_EMAIL",
                 "root@example.com",
                 "SCREENSHOTS",
-                screenshots.toString()));
+                screenshots.toString(),
+                "CHROMIUM",
+                chromium));
     Process node = pb.start();
     List<String> out = new ArrayList<>();
     try (var lines =

@@ -234,7 +234,6 @@ class Benchmarks {
       List<Long> sandboxed = new ArrayList<>();
       List<Long> floor = new ArrayList<>();
       List<Long> floorRepeat = new ArrayList<>();
-      List<Long> sandboxedRepeat = new ArrayList<>();
 
       // Cold: a new commit each time, against clone + build + sandboxed run.
       List<Sample> cold = new ArrayList<>();
@@ -275,10 +274,9 @@ class Benchmarks {
         long l = timed(new ProcessBuilder("git", "ls-remote", hello, "HEAD"));
         long r = sandboxedRun(sandbox, dir, app);
         lsRemote.add(l);
-        sandboxedRepeat.add(r);
+        sandboxed.add(r);
         floorRepeat.add(l + r);
       }
-      sandboxed.addAll(sandboxedRepeat);
       Map<String, Double> coldPhases = breakdown(alice, cold);
       Map<String, Double> warmPhases = breakdown(alice, warm);
       Map<String, Double> pinnedPhases = breakdown(alice, pinned);

@@ -371,26 +371,23 @@ class FrontendIntegrationTest {
 
   @Test
   void theSessionCookieIsHandedBackWithEveryPart() throws Exception {
-    var split =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
-                .header("Authorization", "Bearer " + token("someone@example.com"))
-                .header("Cookie", "_oauth2_proxy_1=second; theme=dark; _oauth2_proxy_0=first")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    var split = sessionCookie("_oauth2_proxy_1=second; theme=dark; _oauth2_proxy_0=first");
     assertThat(split.statusCode()).isEqualTo(200);
     assertThat(split.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(json(split).get("header").asText())
         .isEqualTo("_oauth2_proxy_0=first; _oauth2_proxy_1=second");
-    var whole =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
-                .header("Authorization", "Bearer " + token("someone@example.com"))
-                .header("Cookie", "_oauth2_proxy=abc")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    var whole = sessionCookie("_oauth2_proxy=abc");
     assertThat(json(whole).get("value").asText()).isEqualTo("abc");
     assertThat(get("/getSessionCookie", "someone@example.com").statusCode()).isEqualTo(404);
+  }
+
+  static HttpResponse<String> sessionCookie(String cookieHeader) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
+            .header("Authorization", "Bearer " + token("someone@example.com"))
+            .header("Cookie", cookieHeader)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -60,29 +60,8 @@ public final class GitHttpServer implements AutoCloseable {
     try {
       Path bare = root.resolve(name + ".git");
       Path work = Files.createTempDirectory("gitfaas-src-");
-      for (var file : files.entrySet()) {
-        Path path = work.resolve(file.getKey());
-        Files.createDirectories(path.getParent());
-        Files.writeString(path, file.getValue());
-      }
-      for (var link : links.entrySet()) {
-        Files.createSymbolicLink(work.resolve(link.getKey()), Path.of(link.getValue()));
-      }
       git(work, "init", "-q", "-b", "main");
-      git(work, "add", "-A");
-      for (String exe : executables) {
-        git(work, "update-index", "--chmod=+x", exe);
-      }
-      git(
-          work,
-          "-c",
-          "user.name=test",
-          "-c",
-          "user.email=test@example.com",
-          "commit",
-          "-q",
-          "-m",
-          "fixture");
+      commit(work, files, links, executables, "fixture");
       git(root, "clone", "-q", "--bare", work.toString(), bare.toString());
       git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
       TempDirs.deleteQuietly(work);
@@ -98,27 +77,44 @@ public final class GitHttpServer implements AutoCloseable {
       Path bare = root.resolve(name + ".git");
       Path work = Files.createTempDirectory("gitfaas-src-");
       git(root, "clone", "-q", bare.toString(), work.toString());
-      for (var file : files.entrySet()) {
-        Path path = work.resolve(file.getKey());
-        Files.createDirectories(path.getParent());
-        Files.writeString(path, file.getValue());
-      }
-      git(work, "add", "-A");
-      git(
-          work,
-          "-c",
-          "user.name=test",
-          "-c",
-          "user.email=test@example.com",
-          "commit",
-          "-q",
-          "-m",
-          "change");
+      commit(work, files, Map.of(), List.of(), "change");
       git(work, "push", "-q", "origin", "HEAD");
       TempDirs.deleteQuietly(work);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Writes files and links into the work tree {@code work} and commits everything there. */
+  private void commit(
+      Path work,
+      Map<String, String> files,
+      Map<String, String> links,
+      List<String> executables,
+      String message)
+      throws IOException {
+    for (var file : files.entrySet()) {
+      Path path = work.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.writeString(path, file.getValue());
+    }
+    for (var link : links.entrySet()) {
+      Files.createSymbolicLink(work.resolve(link.getKey()), Path.of(link.getValue()));
+    }
+    git(work, "add", "-A");
+    for (String exe : executables) {
+      git(work, "update-index", "--chmod=+x", exe);
+    }
+    git(
+        work,
+        "-c",
+        "user.name=test",
+        "-c",
+        "user.email=test@example.com",
+        "commit",
+        "-q",
+        "-m",
+        message);
   }
 
   /** Requests under {@code fromPath} get a 302 to {@code location}. */

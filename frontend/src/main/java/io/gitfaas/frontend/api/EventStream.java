@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * One open Server-Sent Events stream: JSON events written one at a time, a comment every {@link
@@ -30,17 +29,11 @@ final class EventStream {
     this.timer = timer;
   }
 
-  /**
-   * Keeps the client's stream open, with heartbeats, until either side closes it; {@code registry}
-   * is told of the stream now and again once it is released.
-   */
-  static EventStream open(
-      SseClient client, ScheduledExecutorService timer, Consumer<EventStream> registry) {
+  /** Keeps the client's stream open, with heartbeats, until either side closes it. */
+  static EventStream open(SseClient client, ScheduledExecutorService timer) {
     EventStream stream = new EventStream(client, timer);
     client.onClose(stream::released);
     client.keepAlive();
-    registry.accept(stream);
-    stream.onClose(() -> registry.accept(stream));
     stream.every(HEARTBEAT, () -> stream.write(() -> client.sendComment("heartbeat")));
     return stream;
   }
@@ -56,7 +49,7 @@ final class EventStream {
     action.run();
   }
 
-  boolean isClosed() {
+  private boolean isClosed() {
     synchronized (this) {
       return closed;
     }

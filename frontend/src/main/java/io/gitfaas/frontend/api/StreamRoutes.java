@@ -52,16 +52,10 @@ public final class StreamRoutes implements AutoCloseable {
   }
 
   private EventStream open(SseClient client) {
-    return EventStream.open(
-        client,
-        timer,
-        stream -> {
-          if (stream.isClosed()) {
-            open.remove(stream);
-          } else {
-            open.add(stream);
-          }
-        });
+    EventStream stream = EventStream.open(client, timer);
+    open.add(stream);
+    stream.onClose(() -> open.remove(stream));
+    return stream;
   }
 
   /**

@@ -17,6 +17,7 @@ exec "$bin" \
   --cookie-secret="$COOKIE_SECRET" \
   --cookie-secure="${COOKIE_SECURE:-false}" \
   --cookie-refresh="${COOKIE_REFRESH:-30m}" \
+  --cookie-samesite=lax \
   --email-domain='*' \
   --oidc-email-claim="${OIDC_EMAIL_CLAIM:-email}" \
   --upstream="$UPSTREAM" \

@@ -10,6 +10,18 @@ import no.nav.security.mock.oauth2.OAuth2Config;
  * e-mail address. Development and tests only: it checks no password.
  */
 public final class DevIdentityProviderMain {
+  /**
+   * Every login is a verified address, as at Google: the frontend accepts no other. The name typed
+   * in the form stays the token's subject.
+   */
+  static final String CONFIG =
+      """
+      {"interactiveLogin": true,
+       "tokenCallbacks": [{"issuerId": "default", "tokenExpiry": 3600,
+         "requestMappings": [{"requestParam": "grant_type", "match": "*",
+                              "claims": {"email_verified": true}}]}]}
+      """;
+
   private DevIdentityProviderMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -22,8 +34,7 @@ public final class DevIdentityProviderMain {
   }
 
   public static MockOAuth2Server start(String host, int port) throws Exception {
-    MockOAuth2Server server =
-        new MockOAuth2Server(OAuth2Config.Companion.fromJson("{\"interactiveLogin\": true}"));
+    MockOAuth2Server server = new MockOAuth2Server(OAuth2Config.Companion.fromJson(CONFIG));
     server.start(InetAddress.getByName(host), port);
     return server;
   }

@@ -33,6 +33,19 @@ final class ApiClient {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** A POST as a page of another site would send it: its own content type and Origin. */
+  HttpResponse<byte[]> postFrom(String origin, String path, String contentType, String body)
+      throws Exception {
+    return http.send(
+        request(path)
+            .header("Content-Type", contentType)
+            .header("Origin", origin)
+            .header("Sec-Fetch-Site", "cross-site")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   /** POST of one file as multipart/form-data field {@code file}. */
   HttpResponse<byte[]> upload(String path, String filename, byte[] content) throws Exception {
     String boundary = "gitfaas-" + System.nanoTime();

@@ -96,7 +96,8 @@ final class LocalStack implements AutoCloseable {
 
   /** An ID token as oauth2-proxy forwards it, for calls straight to the frontend. */
   String idToken(String email) {
-    return idp.issueToken("default", email, CLIENT_ID, Map.of(), 3600).serialize();
+    return idp.issueToken("default", email, CLIENT_ID, Map.of("email_verified", true), 3600)
+        .serialize();
   }
 
   String frontendUrl() {

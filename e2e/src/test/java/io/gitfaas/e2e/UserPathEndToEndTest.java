@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gitfaas.testkit.GoRepos;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -86,6 +90,27 @@ class UserPathEndToEndTest {
       assertThat(bob.get("/getTaskStatus?taskId=" + id).statusCode()).isEqualTo(404);
       assertThat(bob.get("/getTaskResult?taskId=" + id).statusCode()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void anotherSiteCannotUseTheSessionCookie() throws Exception {
+    var victim = new ApiClient(stack.baseUrl(), stack.login("victim@example.com"));
+    String body = "{\"url\": \"" + stack.git.createRepo("csrf", GoRepos.hello()) + "\"}";
+    var form = victim.postFrom("https://attacker.example", "/createTask", "text/plain", body);
+    assertThat(form.statusCode()).isEqualTo(403);
+    var json = victim.postFrom("https://attacker.example", "/createTask", "application/json", body);
+    assertThat(json.statusCode()).isEqualTo(403);
+    assertThat(victim.json(victim.get("/getAllTasks")).get("tasks")).isEmpty();
+    // Browsers do not send the session cookie along with another site's POST at all.
+    var start =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/oauth2/start?rd=%2F"))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+    assertThat(start.headers().allValues("Set-Cookie"))
+        .isNotEmpty()
+        .allMatch(c -> c.contains("SameSite=Lax"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.frontend.api.AdminRoutes;
 import io.gitfaas.frontend.api.ApiException;
 import io.gitfaas.frontend.api.CreateTaskParser;
+import io.gitfaas.frontend.api.CrossSiteGuard;
 import io.gitfaas.frontend.api.Identities;
 import io.gitfaas.frontend.api.JsonResponses;
 import io.gitfaas.frontend.api.StreamRoutes;
@@ -24,6 +25,7 @@ import io.gitfaas.system.SystemStatusStore;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.nats.client.Connection;
 import java.time.Clock;
@@ -103,11 +105,18 @@ public final class Frontend {
           config.routes.get("/openapi.json", Frontend::openApi);
           // No answer of ours is ever to be taken for a script or a page by a browser's guess.
           config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
+          config.routes.before(
+              ctx -> {
+                if (ctx.method() == HandlerType.POST) {
+                  CrossSiteGuard.check(ctx);
+                }
+              });
           config.routes.before(ctx -> authenticate(ctx, verifier));
           config.routes.post(
               "/createTask",
               ctx -> {
                 rejectLargeBody(ctx);
+                CrossSiteGuard.requireJson(ctx);
                 routes.createTask(ctx);
               });
           config.routes.get("/getTaskStatus", routes::getTaskStatus);

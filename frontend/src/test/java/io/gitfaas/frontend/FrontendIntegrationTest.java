@@ -149,6 +149,121 @@ class FrontendIntegrationTest {
     assertThat(bad.statusCode()).isEqualTo(401);
   }
 
+  static int whoamiWith(String token) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base + "/whoami"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  @Test
+  void tokensWithoutAVerifiedPlainAddressOrForAnotherClientGet401() throws Exception {
+    String noVerifiedClaim =
+        idp.issueToken("default", "s", CLIENT_ID, Map.of("email", "root@example.com")).serialize();
+    assertThat(whoamiWith(noVerifiedClaim)).isEqualTo(401);
+    String unverified =
+        idp.issueToken(
+                "default",
+                "s",
+                CLIENT_ID,
+                Map.of("email", "root@example.com", "email_verified", false))
+            .serialize();
+    assertThat(whoamiWith(unverified)).isEqualTo(401);
+    String foreignAzp =
+        idp.issueToken(
+                "default",
+                "s",
+                CLIENT_ID,
+                Map.of("email", "a@example.com", "email_verified", true, "azp", "another-app"))
+            .serialize();
+    assertThat(whoamiWith(foreignAzp)).isEqualTo(401);
+    // U+212A KELVIN SIGN lower-cases to "k": it must not become root@example.com's twin.
+    assertThat(whoamiWith(token("roo\u212At@example.com"))).isEqualTo(401);
+    assertThat(whoamiWith(token("j\u00f6rg@example.com"))).isEqualTo(401);
+    String ownAzp =
+        idp.issueToken(
+                "default",
+                "s",
+                CLIENT_ID,
+                Map.of("email", "a@example.com", "email_verified", true, "azp", CLIENT_ID))
+            .serialize();
+    assertThat(whoamiWith(ownAzp)).isEqualTo(200);
+  }
+
+  static HttpResponse<String> post(String path, String contentType, String body, String... headers)
+      throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + token("victim@example.com"))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void crossSiteRequestsWithTheVictimsSessionAre403() throws Exception {
+    String evil = "https://attacker.example";
+    // The classic form post: text/plain needs no preflight, the cookie goes along.
+    var form = post("/createTask", "text/plain", VALID, "Origin", evil);
+    assertThat(form.statusCode()).isEqualTo(403);
+    assertThat(json(form).get("error").asText()).contains("cross-site");
+    assertThat(post("/createTask", "application/json", VALID, "Origin", evil).statusCode())
+        .isEqualTo(403);
+    assertThat(
+            post("/createTask", "application/json", VALID, "Sec-Fetch-Site", "cross-site")
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(post("/createTask", "application/json", VALID, "Origin", "null").statusCode())
+        .isEqualTo(403);
+    String multipart =
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\nx\r\n--b--\r\n";
+    assertThat(
+            post("/injectFile", "multipart/form-data; boundary=b", multipart, "Origin", evil)
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(
+            post(
+                    "/deleteInjectedFile?name=x",
+                    "application/json",
+                    "{}",
+                    "Sec-Fetch-Site",
+                    "same-site")
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(get("/getAllTasks", "victim@example.com").statusCode()).isEqualTo(200);
+    assertThat(json(get("/getAllTasks", "victim@example.com")).get("tasks")).isEmpty();
+  }
+
+  @Test
+  void theOwnPagesAndScriptsStillCreateTasks() throws Exception {
+    // A script: no browser headers at all.
+    assertThat(post("/createTask", "application/json", VALID).statusCode()).isEqualTo(201);
+    // The console: same origin, as the browser says it.
+    String own = "http://127.0.0.1:" + app.port();
+    assertThat(
+            post(
+                    "/createTask",
+                    "application/json; charset=utf-8",
+                    VALID,
+                    "Origin",
+                    own,
+                    "Sec-Fetch-Site",
+                    "same-origin")
+                .statusCode())
+        .isEqualTo(201);
+    var notJson = post("/createTask", "text/plain", VALID);
+    assertThat(notJson.statusCode()).isEqualTo(415);
+    assertThat(json(notJson).get("error").asText()).contains("application/json");
+    assertThat(post("/createTask", null, VALID).statusCode()).isEqualTo(415);
+  }
+
   @Test
   void whoamiTellsAdminsApart() throws Exception {
     assertThat(json(get("/whoami", "root@example.com")).get("admin").asBoolean()).isTrue();

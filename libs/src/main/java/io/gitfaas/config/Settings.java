@@ -44,7 +44,8 @@ public record Settings(
       long resultMaxBytes,
       int maxAttempts,
       Duration lease,
-      long diskLimit) {}
+      long diskLimit,
+      int maxFiles) {}
 
   public record GitSettings(
       Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
@@ -63,7 +64,8 @@ public record Settings(
       Path cacheDir,
       Path goRoot,
       Duration shutdownGrace,
-      BuildNetwork buildNetwork) {}
+      BuildNetwork buildNetwork,
+      long userCacheLimit) {}
 
   /**
    * Which build steps get a network. {@code OFF}: none, so dependencies cannot be downloaded.
@@ -94,6 +96,13 @@ public record Settings(
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_BUILD_TIMEOUT = Duration.ofSeconds(120);
+
+  /** Files and directories a task's checkout and writable directories may hold together. */
+  public static final int DEFAULT_MAX_FILES = 100_000;
+
+  /** What one user's build caches (Go, pip, npm) may hold on a worker before the oldest go. */
+  public static final long DEFAULT_USER_CACHE_LIMIT = 2L << 30;
+
   public static final int DEFAULT_MAX_ACTIVE_TASKS = 80;
 
   private static final long K = 1L << 10;
@@ -154,7 +163,8 @@ public record Settings(
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(10)),
-            env.size("TASK_DISK_LIMIT", G, M, 1024 * G));
+            env.size("TASK_DISK_LIMIT", G, M, 1024 * G),
+            env.integer("TASK_MAX_FILES", DEFAULT_MAX_FILES, 100, 100_000_000));
     var git =
         new GitSettings(
             env.list("GIT_ALLOWED_HOSTS"),
@@ -185,7 +195,8 @@ public record Settings(
                 Duration.ofSeconds(8),
                 Duration.ZERO,
                 Duration.ofMinutes(10)),
-            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES));
+            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES),
+            env.size("USER_CACHE_LIMIT", DEFAULT_USER_CACHE_LIMIT, 64 * M, 1024 * G));
     var observer =
         new ObserverSettings(
             env.duration(

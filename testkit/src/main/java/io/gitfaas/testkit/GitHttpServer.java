@@ -16,6 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * A real smart-HTTP Git server on loopback: git's own {@code git http-backend} run as CGI behind
@@ -65,6 +73,41 @@ public final class GitHttpServer implements AutoCloseable {
       git(root, "clone", "-q", "--bare", work.toString(), bare.toString());
       git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
       TempDirs.deleteQuietly(work);
+      return baseUrl() + "/" + name + ".git";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Builds a tree with an inserter and returns its id. */
+  public interface TreeMaker {
+    ObjectId make(ObjectInserter inserter) throws IOException;
+  }
+
+  /**
+   * Creates {@code name.git} holding one commit of the tree {@code tree} makes: for trees that cost
+   * little to store and much to check out (one blob under many names, one subtree many times),
+   * which a work tree cannot make cheaply.
+   */
+  public String createRepoFromTree(String name, TreeMaker tree) {
+    Path bare = root.resolve(name + ".git");
+    try (Repository repo = new FileRepositoryBuilder().setGitDir(bare.toFile()).setBare().build()) {
+      repo.create(true);
+      try (ObjectInserter inserter = repo.newObjectInserter()) {
+        CommitBuilder commit = new CommitBuilder();
+        commit.setTreeId(tree.make(inserter));
+        PersonIdent who = new PersonIdent("test", "test@example.com");
+        commit.setAuthor(who);
+        commit.setCommitter(who);
+        commit.setMessage("fixture");
+        ObjectId id = inserter.insert(commit);
+        inserter.flush();
+        RefUpdate main = repo.updateRef("refs/heads/main");
+        main.setNewObjectId(id);
+        main.forceUpdate();
+        repo.updateRef(Constants.HEAD).link("refs/heads/main");
+      }
+      git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
       return baseUrl() + "/" + name + ".git";
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -52,7 +52,7 @@ final class KeptEntries {
       filler.fill(tmp);
       Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      new Workspace(tmp).close();
+      Trees.removeQuietly(tmp);
       if (!Files.isDirectory(entry)) {
         throw e;
       }
@@ -68,7 +68,7 @@ final class KeptEntries {
               .filter(p -> !p.getFileName().toString().startsWith("."))
               .sorted(Comparator.comparing(KeptEntries::modified).reversed())
               .toList();
-      newestFirst.stream().skip(keep).forEach(p -> new Workspace(p).close());
+      newestFirst.stream().skip(keep).forEach(Trees::removeQuietly);
     }
   }
 

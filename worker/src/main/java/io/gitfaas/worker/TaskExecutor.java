@@ -187,7 +187,7 @@ public final class TaskExecutor {
     } catch (IOException e) {
       LOG.warn("task {}: kept clone not restored, cloning: {}", task.taskId(), e.toString());
     }
-    new Workspace(ws.src()).close(); // whatever a failed restore left
+    Trees.removeQuietly(ws.src()); // whatever a failed restore left
     return false;
   }
 
@@ -218,11 +218,25 @@ public final class TaskExecutor {
       outcome.fail(TaskStatus.FINISHED_ERRORS, "build refused: " + e.getMessage(), null);
       return false;
     }
+    try {
+      return runSteps(task, runtime, steps, ws, outcome, budgetEnd);
+    } catch (Runtime.RefusedBuildException e) {
+      outcome.fail(TaskStatus.FINISHED_ERRORS, "build refused: " + e.getMessage(), null);
+      return false;
+    }
+  }
+
+  private boolean runSteps(
+      TaskRequest task,
+      Runtime runtime,
+      List<Runtime.Step> steps,
+      Workspace ws,
+      Outcome outcome,
+      long budgetEnd)
+      throws IOException, InterruptedException, Runtime.RefusedBuildException {
     // Caches are per user: one user's build can never change what another user's task runs.
     Path cache = cacheRoot.resolve(UserKey.of(task.owner())).resolve(runtime.name());
     Files.createDirectories(cache);
-    Map<Path, String> binds =
-        Map.of(ws.src(), Runtime.SRC_DIR, ws.bin(), Runtime.BIN_DIR, cache, Runtime.CACHE_DIR);
     Map<String, String> env = new HashMap<>(runtime.buildEnv());
     env.put("PATH", runtime.buildPath());
     env.put("HOME", "/tmp");
@@ -243,17 +257,20 @@ public final class TaskExecutor {
         outcome.fail(TaskStatus.FINISHED_ERRORS, buildTimeoutReason(), "TASK_BUILD_TIMEOUT");
         return false;
       }
+      // A download step sees copies of its manifests, never the repository itself.
+      Path stepDir = step.network() ? DownloadDir.prepare(ws.deps(), ws.src(), step) : ws.src();
+      String stepDirInside = step.network() ? Runtime.DEPS_DIR : Runtime.SRC_DIR;
       SandboxSpec spec =
           new SandboxSpec(
               step.command(),
-              Runtime.SRC_DIR,
-              binds,
+              stepDirInside,
+              Map.of(stepDir, stepDirInside, ws.bin(), Runtime.BIN_DIR, cache, Runtime.CACHE_DIR),
               runtime.toolchain(),
               env,
               step.network(),
               left,
               limits.maxOutputBytes(),
-              sandboxLimits(List.of(ws.src(), ws.bin())));
+              sandboxLimits(List.of(ws.src(), ws.bin(), ws.deps())));
       SandboxResult result = sandbox.run(spec, stepLog, null);
       appendStep(ws.buildLog(), step, stepLog);
       outcome.phase("build: " + step.name(), PhaseReport.of(result, "TASK_BUILD_TIMEOUT"));
@@ -275,6 +292,9 @@ public final class TaskExecutor {
             "build failed (" + step.name() + "): " + tail(stepLog, 600),
             null);
         return false;
+      }
+      if (step.network()) {
+        DownloadDir.deliver(ws.deps(), ws.src(), step);
       }
     }
     return true;

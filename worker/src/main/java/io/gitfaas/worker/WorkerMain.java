@@ -11,6 +11,7 @@ import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.worker.egress.EgressProxy;
+import io.gitfaas.worker.git.CheckoutLimits;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.limits.Cgroups;
 import io.gitfaas.worker.runtime.RuntimeTable;
@@ -105,7 +106,10 @@ public final class WorkerMain {
         // worker's NATS user may not. Until they exist the pull loops wait and retry.
         NatsResources resources = NatsResources.of(connection, settings);
         var cloner =
-            new RepositoryCloner(new GitUrlPolicy(settings.git()), settings.git().maxRepoBytes());
+            new RepositoryCloner(
+                new GitUrlPolicy(settings.git()),
+                settings.git().maxRepoBytes(),
+                new CheckoutLimits(settings.limits().diskLimit(), settings.limits().maxFiles()));
         var executor =
             new TaskExecutor(
                 cloner,
@@ -161,7 +165,7 @@ public final class WorkerMain {
     try (Stream<Path> dirs = Files.list(workDir)) {
       dirs.filter(d -> d.getFileName().toString().matches("\\d+"))
           .filter(d -> ProcessHandle.of(Long.parseLong(d.getFileName().toString())).isEmpty())
-          .forEach(d -> new Workspace(d).close());
+          .forEach(Trees::removeQuietly);
     }
   }
 

@@ -3,9 +3,7 @@ package io.gitfaas.worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /** One task's directories on the worker's disk; removed whatever happened. */
 public record Workspace(Path root) implements AutoCloseable {
@@ -26,6 +24,11 @@ public record Workspace(Path root) implements AutoCloseable {
 
   public Path bin() {
     return root.resolve("bin");
+  }
+
+  /** Where download steps run, apart from the repository. */
+  public Path deps() {
+    return root.resolve("deps");
   }
 
   public Path output() {
@@ -54,10 +57,6 @@ public record Workspace(Path root) implements AutoCloseable {
 
   @Override
   public void close() {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // walk failed half way: what is left is found and removed at the next start
-    }
+    Trees.removeQuietly(root);
   }
 }

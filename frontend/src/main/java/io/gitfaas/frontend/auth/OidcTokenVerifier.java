@@ -43,6 +43,9 @@ public final class OidcTokenVerifier {
 
   private static final int MAX_REMEMBERED = 10_000;
 
+  private static final java.util.regex.Pattern ASCII_ADDRESS =
+      java.util.regex.Pattern.compile("[\\x21-\\x7e]+");
+
   private record Verified(Identity identity, java.time.Instant expires) {}
 
   public OidcTokenVerifier(
@@ -88,10 +91,25 @@ public final class OidcTokenVerifier {
     if (!(email instanceof String address) || address.isBlank()) {
       throw new UnauthenticatedException("the ID token has no '" + emailClaim + "' claim");
     }
-    if (Boolean.FALSE.equals(claims.getClaim("email_verified"))) {
+    // Only the provider's word that the address is the user's makes it an identity: an
+    // unverified address could be anyone's, an admin's included.
+    if (!Boolean.TRUE.equals(claims.getClaim("email_verified"))) {
       throw new UnauthenticatedException("the e-mail address is not verified");
     }
-    String normalized = address.trim().toLowerCase(Locale.ROOT);
+    // A token issued to another client of the same provider is not a sign-in to this service.
+    Object azp = claims.getClaim("azp");
+    if (azp != null && !clientId.equals(azp)) {
+      throw new UnauthenticatedException(
+          "sign in again: the ID token was issued to another client");
+    }
+    String normalized = address.trim();
+    // Addresses are compared lower-cased; outside ASCII, case folding can make two addresses
+    // one (the Kelvin sign K lower-cases to k), so such addresses are not accepted at all.
+    if (!ASCII_ADDRESS.matcher(normalized).matches()) {
+      throw new UnauthenticatedException(
+          "the e-mail address must be plain ASCII (internationalized addresses are not supported)");
+    }
+    normalized = normalized.toLowerCase(Locale.ROOT);
     Identity identity = new Identity(normalized, adminEmails.contains(normalized));
     if (claims.getExpirationTime() != null) {
       if (verified.size() >= MAX_REMEMBERED) {

@@ -2,6 +2,7 @@ package io.gitfaas.worker.git;
 
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.worker.git.GuardedHttpConnectionFactory.RejectedCloneException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,9 +11,16 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheCheckout;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
  * Clones a task's repository with JGit over HTTP(S) only: shallow where the ref allows it, within
@@ -23,10 +31,16 @@ public final class RepositoryCloner {
 
   private final GitUrlPolicy policy;
   private final long maxBytes;
+  private final CheckoutLimits checkout;
 
-  public RepositoryCloner(GitUrlPolicy policy, long maxBytes) {
+  /**
+   * @param maxBytes the most a clone may download
+   * @param checkout what its checkout may write
+   */
+  public RepositoryCloner(GitUrlPolicy policy, long maxBytes, CheckoutLimits checkout) {
     this.policy = policy;
     this.maxBytes = maxBytes;
+    this.checkout = checkout;
   }
 
   private static final Pattern FULL_COMMIT = Pattern.compile("[0-9a-f]{40}");
@@ -99,14 +113,15 @@ public final class RepositoryCloner {
   }
 
   private String cloneNow(String url, String ref, Path dir, Instant deadline)
-      throws GitAPIException, java.io.IOException {
+      throws GitAPIException, IOException {
     boolean commit = ref != null && COMMIT.matcher(ref).matches();
+    // Nothing is written before the tree has been measured: the checkout is ours, below.
     var command =
         Git.cloneRepository()
             .setURI(url)
             .setDirectory(dir.toFile())
             .setCloneSubmodules(false)
-            .setNoCheckout(commit)
+            .setNoCheckout(true)
             .setTimeout((int) Math.max(1, Duration.between(Instant.now(), deadline).toSeconds()))
             .setProgressMonitor(new DeadlineMonitor(deadline));
     if (!commit) {
@@ -116,20 +131,32 @@ public final class RepositoryCloner {
       }
     }
     try (Git git = command.call()) {
-      if (commit) {
-        ObjectId id = git.getRepository().resolve(ref + "^{commit}");
-        if (id == null) {
-          throw new CloneException("commit " + ref + " not found in the repository", null);
-        }
-        git.checkout().setName(id.name()).call();
-        return id.name();
-      }
-      ObjectId head = git.getRepository().resolve("HEAD");
-      if (head == null) {
+      Repository repo = git.getRepository();
+      ObjectId id = repo.resolve((commit ? ref : Constants.HEAD) + "^{commit}");
+      if (id == null) {
         throw new CloneException(
-            ref == null ? "the repository is empty" : "ref '" + ref + "' not found", null);
+            commit
+                ? "commit " + ref + " not found in the repository"
+                : ref == null ? "the repository is empty" : "ref '" + ref + "' not found",
+            null);
       }
-      return head.name();
+      checkOut(repo, id, deadline);
+      return id.name();
+    }
+  }
+
+  /** Checks the commit out, detached, once its tree is known to fit the checkout limits. */
+  private void checkOut(Repository repo, ObjectId id, Instant deadline) throws IOException {
+    try (RevWalk walk = new RevWalk(repo)) {
+      RevCommit commit = walk.parseCommit(id);
+      checkout.check(repo, commit.getTree());
+      DirCache index = repo.lockDirCache();
+      DirCacheCheckout co = new DirCacheCheckout(repo, index, commit.getTree());
+      co.setProgressMonitor(new DeadlineMonitor(deadline));
+      co.checkout();
+      RefUpdate head = repo.updateRef(Constants.HEAD, true);
+      head.setNewObjectId(id);
+      head.forceUpdate();
     }
   }
 

@@ -1,11 +1,10 @@
 package io.gitfaas.worker.runtime;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -35,25 +34,29 @@ public final class GoRuntime implements Runtime {
 
   @Override
   public boolean matches(Path src) {
-    return Files.isRegularFile(src.resolve("go.mod"))
-        || Files.isRegularFile(src.resolve("main.go"));
+    return RepoFile.present(src, "go.mod") || RepoFile.present(src, "main.go");
   }
 
   @Override
-  public List<Step> buildSteps(Path src) throws IOException {
+  public List<Step> buildSteps(Path src) throws RefusedBuildException {
     String go = GOROOT_INSIDE + "/bin/go";
     List<Step> steps = new ArrayList<>();
-    Path goMod = src.resolve("go.mod");
-    if (!Files.isRegularFile(goMod)) {
-      steps.add(new Step("go mod init", List.of(go, "mod", "init", "task"), false));
-    } else if (REQUIRE.matcher(Files.readString(goMod)).find()) {
-      steps.add(new Step("go mod download", List.of(go, "mod", "download"), true));
+    Optional<String> goMod = RepoFile.readText(src, "go.mod");
+    if (goMod.isEmpty()) {
+      steps.add(Step.offline("go mod init", List.of(go, "mod", "init", "task")));
+    } else if (REQUIRE.matcher(goMod.get()).find()) {
+      RepoFile.read(src, "go.sum"); // refused the same way when it is a link or too large
+      steps.add(
+          Step.download(
+              "go mod download",
+              List.of(go, "mod", "download"),
+              List.of("go.mod", "go.sum"),
+              List.of()));
     }
     steps.add(
-        new Step(
+        Step.offline(
             "go build",
-            List.of(go, "build", "-trimpath", "-buildvcs=false", "-o", BIN_DIR + "/app", "."),
-            false));
+            List.of(go, "build", "-trimpath", "-buildvcs=false", "-o", BIN_DIR + "/app", ".")));
     return steps;
   }
 
@@ -76,6 +79,7 @@ public final class GoRuntime implements Runtime {
         "GOPATH", "/tmp/gopath",
         "GOTOOLCHAIN", "local",
         "GOFLAGS", "-mod=mod",
+        "GOWORK", "off",
         "GOPROXY", "https://proxy.golang.org",
         "CGO_ENABLED", "0",
         "GOTELEMETRY", "off");

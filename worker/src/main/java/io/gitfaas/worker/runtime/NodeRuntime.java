@@ -3,12 +3,12 @@ package io.gitfaas.worker.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gitfaas.json.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Node.js: {@code package.json} with a start script, or {@code index.js}. Dependencies are
@@ -28,11 +28,11 @@ public final class NodeRuntime implements Runtime {
 
   @Override
   public boolean matches(Path src) {
-    return hasStartScript(src) || Files.isRegularFile(src.resolve("index.js"));
+    return RepoFile.present(src, "index.js") || startsWithNpm(src);
   }
 
   @Override
-  public List<Step> buildSteps(Path src) throws IOException, RefusedBuildException {
+  public List<Step> buildSteps(Path src) throws RefusedBuildException {
     List<Step> steps = new ArrayList<>();
     JsonNode pkg = packageJson(src);
     if (pkg == null) {
@@ -44,15 +44,20 @@ public final class NodeRuntime implements Runtime {
     }
     if (!deps.isEmpty()) {
       DependencyPolicy.checkNpmDependencies(deps);
+      for (String lock : LOCK_FILES) {
+        RepoFile.read(src, lock); // refused the same way when it is a link or too large
+      }
+      // Outside the repository: its .npmrc, node_modules and scripts are not there to be used.
       steps.add(
-          new Step(
+          Step.download(
               "npm install",
               List.of("/usr/bin/npm", "install", "--ignore-scripts", "--no-audit", "--no-fund"),
-              true));
-      steps.add(new Step("npm rebuild", List.of("/usr/bin/npm", "rebuild"), false));
+              List.of("package.json", LOCK_FILES.get(0), LOCK_FILES.get(1)),
+              List.of("node_modules")));
+      steps.add(Step.offline("npm rebuild", List.of("/usr/bin/npm", "rebuild")));
     }
     if (pkg.path("scripts").has("build")) {
-      steps.add(new Step("npm run build", List.of("/usr/bin/npm", "run", "build"), false));
+      steps.add(Step.offline("npm run build", List.of("/usr/bin/npm", "run", "build")));
     }
     return steps;
   }
@@ -81,24 +86,53 @@ public final class NodeRuntime implements Runtime {
     return Map.of("npm_config_update_notifier", "false", "npm_config_cache", "/tmp/npm");
   }
 
+  private static final List<String> LOCK_FILES =
+      List.of("package-lock.json", "npm-shrinkwrap.json");
+
+  /**
+   * Whether the task starts with npm: a package.json with a start script, or one the build will
+   * refuse (a link, too large, not JSON), so that its author learns why.
+   */
+  private static boolean startsWithNpm(Path src) {
+    if (!RepoFile.present(src, "package.json")) {
+      return false;
+    }
+    try {
+      return packageJson(src).path("scripts").path("start").isTextual();
+    } catch (RefusedBuildException e) {
+      return true;
+    }
+  }
+
   private static boolean hasStartScript(Path src) {
     try {
       JsonNode pkg = packageJson(src);
       return pkg != null && pkg.path("scripts").path("start").isTextual();
-    } catch (IOException e) {
+    } catch (RefusedBuildException e) {
       return false;
     }
   }
 
-  private static JsonNode packageJson(Path src) throws IOException {
-    Path file = src.resolve("package.json");
-    if (!Files.isRegularFile(file)) {
+  private static JsonNode packageJson(Path src) throws RefusedBuildException {
+    Optional<byte[]> bytes = RepoFile.read(src, "package.json");
+    if (bytes.isEmpty()) {
       return null;
     }
     try {
-      return Json.MAPPER.readTree(file.toFile());
+      JsonNode pkg = Json.MAPPER.readTree(bytes.get());
+      if (pkg == null || !pkg.isObject()) {
+        throw new RefusedBuildException("package.json is not a JSON object");
+      }
+      return pkg;
     } catch (IOException e) {
-      throw new IOException("package.json is not valid JSON", e);
+      throw new RefusedBuildException("package.json is not valid JSON: " + firstLine(e));
     }
+  }
+
+  private static String firstLine(IOException e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int cut = m.indexOf('\n');
+    m = cut < 0 ? m : m.substring(0, cut);
+    return m.length() > 200 ? m.substring(0, 200) + "..." : m;
   }
 }

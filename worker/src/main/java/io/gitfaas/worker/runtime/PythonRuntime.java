@@ -1,11 +1,11 @@
 package io.gitfaas.worker.runtime;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Python: {@code main.py} at the root, run with the system's python3. Requirements are installed as
@@ -13,6 +13,7 @@ import java.util.Map;
  */
 public final class PythonRuntime implements Runtime {
   static final String DEPS = BIN_DIR + "/pydeps";
+  private static final String REQUIREMENTS = "requirements.txt";
 
   @Override
   public String name() {
@@ -26,20 +27,23 @@ public final class PythonRuntime implements Runtime {
 
   @Override
   public boolean matches(Path src) {
-    return Files.isRegularFile(src.resolve("main.py"));
+    return RepoFile.present(src, "main.py");
   }
 
   @Override
   public List<Step> buildSteps(Path src) throws IOException, RefusedBuildException {
-    Path requirements = src.resolve("requirements.txt");
     List<Step> steps = new ArrayList<>();
-    if (Files.isRegularFile(requirements)) {
-      DependencyPolicy.checkRequirements(Files.readString(requirements));
+    Optional<String> requirements = RepoFile.readText(src, REQUIREMENTS);
+    if (requirements.isPresent()) {
+      DependencyPolicy.checkRequirements(requirements.get());
+      // -I: the interpreter ignores PYTHON* variables and never looks in the working directory,
+      // so nothing named pip or py_compile in the repository can stand in for the real one.
       steps.add(
-          new Step(
+          Step.download(
               "pip install",
               List.of(
                   "/usr/bin/python3",
+                  "-I",
                   "-m",
                   "pip",
                   "install",
@@ -49,11 +53,12 @@ public final class PythonRuntime implements Runtime {
                   "--target",
                   DEPS,
                   "-r",
-                  "requirements.txt"),
-              true));
+                  REQUIREMENTS),
+              List.of(REQUIREMENTS),
+              List.of()));
     }
     steps.add(
-        new Step("compile", List.of("/usr/bin/python3", "-m", "py_compile", "main.py"), false));
+        Step.offline("compile", List.of("/usr/bin/python3", "-I", "-m", "py_compile", "main.py")));
     return steps;
   }
 

@@ -16,6 +16,9 @@ public interface Runtime {
   /** Where the repository is inside the sandbox. */
   String SRC_DIR = "/work/src";
 
+  /** Where download steps run: copies of the manifests they need, outside the repository. */
+  String DEPS_DIR = "/work/deps";
+
   /** Where the runtime's per-user cache is inside the sandbox during builds. */
   String CACHE_DIR = "/cache";
 
@@ -83,8 +86,34 @@ public interface Runtime {
   /**
    * One build command.
    *
-   * @param network whether it needs the network (only to download dependencies; it must not run
-   *     code from the repository)
+   * @param network whether it needs the network (only to download dependencies). Such a step runs
+   *     in {@link #DEPS_DIR}, which holds copies of its {@code manifests} and nothing else of the
+   *     repository, so no file of the repository can change what it runs
+   * @param manifests the repository's files a download step reads (copied when present)
+   * @param produces what a download step leaves in {@link #DEPS_DIR} for the repository: moved to
+   *     the repository root after the step, replacing what the repository had there
    */
-  record Step(String name, List<String> command, boolean network) {}
+  record Step(
+      String name,
+      List<String> command,
+      boolean network,
+      List<String> manifests,
+      List<String> produces) {
+    public Step {
+      command = List.copyOf(command);
+      manifests = List.copyOf(manifests);
+      produces = List.copyOf(produces);
+    }
+
+    /** A step without network, run in the repository. */
+    public static Step offline(String name, List<String> command) {
+      return new Step(name, command, false, List.of(), List.of());
+    }
+
+    /** A download step, run outside the repository with copies of its manifests. */
+    public static Step download(
+        String name, List<String> command, List<String> manifests, List<String> produces) {
+      return new Step(name, command, true, manifests, produces);
+    }
+  }
 }

@@ -1,6 +1,5 @@
 package io.gitfaas.worker.runtime;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,7 +17,7 @@ public final class ShellRuntime implements Runtime {
 
   @Override
   public boolean matches(Path src) {
-    return Files.isRegularFile(src.resolve("run.sh"));
+    return RepoFile.present(src, "run.sh");
   }
 
   @Override

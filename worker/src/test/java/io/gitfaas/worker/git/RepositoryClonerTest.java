@@ -35,7 +35,7 @@ class RepositoryClonerTest {
 
   static RepositoryCloner cloner(long maxBytes) {
     var policy = new GitUrlPolicy(new GitSettings(Set.of("127.0.0.1"), true, true, maxBytes));
-    return new RepositoryCloner(policy, maxBytes);
+    return new RepositoryCloner(policy, maxBytes, new CheckoutLimits(1L << 30, 100_000));
   }
 
   @Test

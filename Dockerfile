@@ -30,7 +30,7 @@ ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/injector.jar"]
 # The worker builds and runs tasks with the toolchains of its image, inside bubblewrap.
 FROM java-base AS worker
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-pip nodejs npm ca-certificates \
+ && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-pip python3-seccomp nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=golang:1.26 /usr/local/go /usr/local/go
 COPY --from=build /src/worker/target/worker-all.jar /app/worker.jar

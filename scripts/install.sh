@@ -23,6 +23,8 @@ command -v prlimit >/dev/null || need_apt+=(util-linux)
 /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 [ -x /usr/bin/node ] || need_apt+=(nodejs)
 [ -x /usr/bin/npm ] || need_apt+=(npm)
+# The sandbox's syscall filter is compiled at worker start by libseccomp's own Python bindings.
+/usr/bin/python3 -c 'import seccomp' 2>/dev/null || need_apt+=(python3-seccomp)
 # The console's browser tests drive Debian's chromium (playwright-core downloads no browser).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then

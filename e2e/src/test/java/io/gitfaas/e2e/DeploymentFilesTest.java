@@ -92,7 +92,21 @@ class DeploymentFilesTest {
     JsonNode natsEnv = services.at("/nats/environment");
     natsUsers().values().forEach(v -> assertThat(natsEnv.has(v)).as(v).isTrue());
     assertThat(services.at("/worker/security_opt").toString())
-        .contains("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined");
+        .contains(
+            "seccomp=unconfined",
+            "apparmor=unconfined",
+            "systempaths=unconfined",
+            "no-new-privileges:true");
+    // Without a delegated cgroup the task limits are the worker's own: the container bounds them.
+    assertThat(services.at("/worker/cap_drop").toString()).isEqualTo("[\"ALL\"]");
+    assertThat(services.at("/worker/mem_limit").asText()).isNotEmpty();
+    assertThat(services.at("/worker/pids_limit").asInt()).isPositive();
+    // A cross-site POST does not even carry the session cookie, in every deployment.
+    assertThat(services.at("/oauth2-proxy/command").toString()).contains("--cookie-samesite=lax");
+    assertThat(Files.readString(ProjectFiles.resolve("deploy/kubernetes/frontend.yaml")))
+        .contains("--cookie-samesite=lax");
+    assertThat(Files.readString(ProjectFiles.resolve("scripts/oauth2-proxy.sh")))
+        .contains("--cookie-samesite=lax");
     assertThat(services.at("/observer/environment/SCALER").asText()).isEqualTo("docker");
   }
 

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 
 /**
  * The whole stack as `make run` starts it, on free ports: nats-server, the dev identity provider,
@@ -96,7 +97,11 @@ final class LocalStack implements AutoCloseable {
 
   /** An ID token as oauth2-proxy forwards it, for calls straight to the frontend. */
   String idToken(String email) {
-    return idp.issueToken("default", email, CLIENT_ID, Map.of("email_verified", true), 3600)
+    return idp.issueToken(
+            "default",
+            CLIENT_ID,
+            new DefaultOAuth2TokenCallback(
+                "default", email, "JWT", List.of(CLIENT_ID), Map.of("email_verified", true), 3600))
         .serialize();
   }
 

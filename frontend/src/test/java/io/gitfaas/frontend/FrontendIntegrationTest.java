@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,11 +76,16 @@ class FrontendIntegrationTest {
   }
 
   static String token(String email) {
+    return token(CLIENT_ID, Map.of("email", email, "email_verified", true));
+  }
+
+  /** An ID token issued to {@code client} (its azp) for this service (its aud). */
+  static String token(String client, Map<String, Object> claims) {
     return idp.issueToken(
             "default",
-            "subject-" + email,
-            CLIENT_ID,
-            Map.of("email", email, "email_verified", true))
+            client,
+            new DefaultOAuth2TokenCallback(
+                "default", "subject", "JWT", List.of(CLIENT_ID), claims, 3600))
         .serialize();
   }
 
@@ -160,35 +166,18 @@ class FrontendIntegrationTest {
 
   @Test
   void tokensWithoutAVerifiedPlainAddressOrForAnotherClientGet401() throws Exception {
-    String noVerifiedClaim =
-        idp.issueToken("default", "s", CLIENT_ID, Map.of("email", "root@example.com")).serialize();
+    String noVerifiedClaim = token(CLIENT_ID, Map.of("email", "root@example.com"));
     assertThat(whoamiWith(noVerifiedClaim)).isEqualTo(401);
     String unverified =
-        idp.issueToken(
-                "default",
-                "s",
-                CLIENT_ID,
-                Map.of("email", "root@example.com", "email_verified", false))
-            .serialize();
+        token(CLIENT_ID, Map.of("email", "root@example.com", "email_verified", false));
     assertThat(whoamiWith(unverified)).isEqualTo(401);
     String foreignAzp =
-        idp.issueToken(
-                "default",
-                "s",
-                CLIENT_ID,
-                Map.of("email", "a@example.com", "email_verified", true, "azp", "another-app"))
-            .serialize();
+        token("another-app", Map.of("email", "a@example.com", "email_verified", true));
     assertThat(whoamiWith(foreignAzp)).isEqualTo(401);
     // U+212A KELVIN SIGN lower-cases to "k": it must not become root@example.com's twin.
     assertThat(whoamiWith(token("roo\u212At@example.com"))).isEqualTo(401);
     assertThat(whoamiWith(token("j\u00f6rg@example.com"))).isEqualTo(401);
-    String ownAzp =
-        idp.issueToken(
-                "default",
-                "s",
-                CLIENT_ID,
-                Map.of("email", "a@example.com", "email_verified", true, "azp", CLIENT_ID))
-            .serialize();
+    String ownAzp = token("a@example.com");
     assertThat(whoamiWith(ownAzp)).isEqualTo(200);
   }
 
@@ -388,6 +377,7 @@ class FrontendIntegrationTest {
                       http.send(
                           HttpRequest.newBuilder(URI.create(base + "/createTask"))
                               .header("Authorization", "Bearer " + token)
+                              .header("Content-Type", "application/json")
                               .POST(HttpRequest.BodyPublishers.ofString(VALID))
                               .build(),
                           HttpResponse.BodyHandlers.ofString());

@@ -71,6 +71,71 @@ class HostileTasksIntegrationTest {
     assertThat(stdout(shell("after-bomb", "echo still here"))).isEqualTo("still here\n");
   }
 
+  /** Tries each kernel interface namespace root would attack, and prints how each one failed. */
+  static final String PROBE =
+      """
+      import ctypes, os, subprocess, sys
+      libc = ctypes.CDLL(None, use_errno=True)
+      calls = {"unshare": (272, 0x10000000), "setns": (308, 0, 0), "mount": (165, 0, 0, 0, 0, 0),
+               "bpf": (321, 0, 0, 0), "keyctl": (250, 0, 0, 0, 0, 0),
+               "io_uring_setup": (425, 1, 0), "userfaultfd": (323, 0),
+               "perf_event_open": (298, 0, 0, -1, -1, 0), "ptrace": (101, 16, 1, 0, 0)}
+      for name, args in calls.items():
+          ctypes.set_errno(0)
+          rc = libc.syscall(*[ctypes.c_long(a) for a in args])
+          print(sys.argv[1], name, "ok" if rc >= 0 else os.strerror(ctypes.get_errno()))
+      for cmd in (["unshare", "-Ur", "id"], ["unshare", "-Urn", "true"], ["mount", "-t", "tmpfs", "x", "/tmp"]):
+          r = subprocess.run(cmd, capture_output=True)
+          print(sys.argv[1], " ".join(cmd), "ok" if r.returncode == 0 else "refused")
+      """;
+
+  @Test
+  void namespacesAndKernelInterfacesAreRefusedInEveryStep() throws Exception {
+    String pkg =
+        "{\"scripts\": {\"build\": \"python3 probe.py build\","
+            + " \"start\": \"python3 probe.py run\"}}";
+    String url = harness.git.createRepo("probe", Map.of("package.json", pkg, "probe.py", PROBE));
+    TaskRecord r = harness.runToEnd(USER, url, null, List.of());
+
+    assertThat(r.status()).as(r.reason()).isEqualTo(TaskStatus.FINISHED);
+    Map<String, byte[]> zip = zip(r);
+    for (String step : List.of("build", "run")) {
+      String out = WorkerHarness.text(zip, step.equals("build") ? "build.log" : "stdout.txt");
+      for (String call :
+          List.of(
+              "unshare",
+              "setns",
+              "mount",
+              "bpf",
+              "keyctl",
+              "io_uring_setup",
+              "userfaultfd",
+              "perf_event_open",
+              "ptrace")) {
+        assertThat(out).as(step).contains(step + " " + call + " Operation not permitted");
+      }
+      assertThat(out)
+          .contains(step + " unshare -Ur id refused")
+          .contains(step + " unshare -Urn true refused")
+          .contains(step + " mount -t tmpfs x /tmp refused");
+    }
+  }
+
+  @Test
+  void devIsReadOnlyAndSharedMemoryIsSmall() throws Exception {
+    TaskRecord r =
+        shell(
+            "devshm",
+            "touch /dev/x 2>/dev/null && echo dev-writable\n"
+                + "head -c 3G /dev/zero > /dev/shm/x 2>/dev/null\n"
+                + "echo shm $(stat -c %s /dev/shm/x)\n");
+
+    String out = stdout(r);
+    assertThat(out).doesNotContain("dev-writable");
+    long shm = Long.parseLong(out.replaceAll("(?s).*shm (\\d+).*", "$1"));
+    assertThat(shm).isLessThanOrEqualTo(64L << 20);
+  }
+
   @Test
   void memoryIsLimitedForTheTaskAsAWhole() throws Exception {
     // Four processes of 40 MiB each: every one is under the limit, together they are not.

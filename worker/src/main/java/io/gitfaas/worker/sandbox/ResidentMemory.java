@@ -3,6 +3,7 @@ package io.gitfaas.worker.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The resident memory of a process and all its descendants, from /proc: the memory limit where the
@@ -12,10 +13,10 @@ import java.nio.file.Path;
 final class ResidentMemory {
   private ResidentMemory() {}
 
-  static long of(Process process) {
-    long total = rss(process.pid());
-    for (ProcessHandle h : process.descendants().toList()) {
-      total += rss(h.pid());
+  static long of(List<Long> pids) {
+    long total = 0;
+    for (long pid : pids) {
+      total += rss(pid);
     }
     return total;
   }

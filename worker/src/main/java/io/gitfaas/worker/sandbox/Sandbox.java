@@ -34,6 +34,18 @@ public final class Sandbox {
   private static final Duration DISK_CHECK_EVERY = Duration.ofMillis(250);
   private static final int MAX_OPEN_FILES = 1024;
 
+  /**
+   * Opens the syscall filter as descriptor 3 for bubblewrap's --seccomp, then execs the rest of the
+   * argv: a fixed script, which takes the filter's path as $0 and every other word, task parameters
+   * included, as "$@", never parsing them (Java can hand a child no descriptor but 0-2).
+   */
+  private static final List<String> SECCOMP_LAUNCH =
+      List.of(
+          "/bin/sh",
+          "-c",
+          // the shell exports PWD, which would show the worker's directory in /proc/1/environ
+          "unset PWD; exec \"$@\" " + SandboxCommand.SECCOMP_FD + "<\"$0\"");
+
   private final SandboxCommand command;
   private final Path prlimit;
   private final Cgroups cgroups;
@@ -70,7 +82,8 @@ public final class Sandbox {
       SandboxSpec spec, Path stdout, Path stderr, OutputListener onStdout, OutputListener onStderr)
       throws IOException, InterruptedException {
     SandboxSpec.Limits limits = spec.limits();
-    List<String> argv = new ArrayList<>();
+    List<String> argv = new ArrayList<>(SECCOMP_LAUNCH);
+    argv.add(command.seccompFilter().toString());
     argv.add(prlimit.toString());
     argv.add("--fsize=" + limits.diskBytes());
     argv.add("--nofile=" + MAX_OPEN_FILES);
@@ -97,12 +110,13 @@ public final class Sandbox {
       Thread errThread = merged ? null : daemon("sandbox-stderr", err);
       AtomicBoolean diskExceeded = new AtomicBoolean();
       AtomicBoolean memoryExceeded = new AtomicBoolean();
+      AtomicBoolean processesExceeded = new AtomicBoolean();
       Future<?> diskCheck = null;
       boolean timedOut;
       try {
         joinAll(process, cgroup);
         release(process);
-        diskCheck = watch(process, limits, diskExceeded, memoryExceeded);
+        diskCheck = watch(process, limits, diskExceeded, memoryExceeded, processesExceeded);
         timedOut = !process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
       } finally {
         if (diskCheck != null) {
@@ -129,7 +143,7 @@ public final class Sandbox {
           out.truncated(),
           !merged && err.truncated(),
           usage.oomKilled() || memoryExceeded.get(),
-          usage.processLimitHit(),
+          usage.processLimitHit() || processesExceeded.get(),
           diskExceeded.get(),
           usage.peakMemoryBytes(),
           usage.cpuMillis());
@@ -174,15 +188,17 @@ public final class Sandbox {
   }
 
   /**
-   * Measures the writable directories, and where there is no cgroup the memory of all the task's
-   * processes, until the process ends. The pause between two measurements is at least twice the
-   * last one's duration, so a task with very many files cannot make the watchdog eat the machine.
+   * Measures the writable directories, and where there is no cgroup the memory and the number of
+   * all the task's processes, until the process ends. The pause between two measurements is at
+   * least twice the last one's duration, so a task with very many files cannot make the watchdog
+   * eat the machine.
    */
   private Future<?> watch(
       Process process,
       SandboxSpec.Limits limits,
       AtomicBoolean diskExceeded,
-      AtomicBoolean memoryExceeded) {
+      AtomicBoolean memoryExceeded,
+      AtomicBoolean processesExceeded) {
     boolean watchMemory = !cgroups.available();
     if (limits.watched().isEmpty() && !watchMemory) {
       return null;
@@ -196,17 +212,43 @@ public final class Sandbox {
             if (stopped.get() || !process.isAlive()) {
               return;
             }
+            try {
+              checkOnce();
+            } catch (RuntimeException e) {
+              // A watchdog that stops would leave the task unlimited: stop the task instead.
+              LOG.warn("sandbox watchdog failed; stopping the task: {}", e.toString());
+              process.destroyForcibly();
+            }
+          }
+
+          private void checkOnce() {
             long start = System.nanoTime();
             if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
               diskExceeded.set(true);
               process.destroyForcibly();
               return;
             }
-            if (watchMemory && ResidentMemory.of(process) > limits.memoryBytes()) {
+            // bubblewrap and its init are two of the tree; RLIMIT_NPROC is no substitute, as it
+            // counts every process of the worker's user, and none of root's.
+            if (!watchMemory) {
+              scheduleNext(start);
+              return;
+            }
+            List<Long> tree = ProcessTree.of(process.pid());
+            if (tree.size() - 2 > limits.maxProcesses()) {
+              processesExceeded.set(true);
+              process.destroyForcibly();
+              return;
+            }
+            if (ResidentMemory.of(tree) > limits.memoryBytes()) {
               memoryExceeded.set(true);
               process.destroyForcibly();
               return;
             }
+            scheduleNext(start);
+          }
+
+          private void scheduleNext(long start) {
             long took = (System.nanoTime() - start) / 1_000_000;
             long pause = Math.max(DISK_CHECK_EVERY.toMillis(), 2 * took);
             next.set(watchdog.schedule(this, pause, TimeUnit.MILLISECONDS));
@@ -238,10 +280,16 @@ public final class Sandbox {
     }
   }
 
+  /** Succeeds only where the syscall filter is on and no namespace can be made. */
+  private static final String SELF_CHECK =
+      "grep -q '^Seccomp:[[:space:]]*2' /proc/self/status"
+          + " && ! /usr/bin/unshare -U /bin/true 2>/dev/null"
+          + " || { echo 'the syscall filter is not active' >&2; exit 1; }";
+
   private void check(Path out, Path err) throws IOException, InterruptedException {
     SandboxSpec spec =
         new SandboxSpec(
-            List.of("/bin/true"),
+            List.of("/bin/sh", "-c", SELF_CHECK),
             "/",
             Map.of(),
             Map.of(),

@@ -27,6 +27,13 @@ public final class SandboxCommand {
           "/etc/nsswitch.conf",
           "/etc/hosts");
 
+  /** The descriptor bubblewrap reads the syscall filter from. */
+  public static final int SECCOMP_FD = 3;
+
+  static final long MAX_SHM_BYTES = 64L << 20;
+  static final String SECCOMP_FILTER = "seccomp.bpf";
+  private static final String SECCOMP_GENERATOR = "/sandbox/seccomp-filter.py";
+
   static final String EGRESS_SOCKET = "/run/gitfaas/egress.sock";
   static final String EGRESS_BRIDGE = "/run/gitfaas/egress-bridge.py";
   static final String EGRESS_PROXY_URL = "http://127.0.0.1:3128";
@@ -52,7 +59,10 @@ public final class SandboxCommand {
     a.add(bwrap.toString());
     // Waits on stdin until the worker has put it into the task's cgroup.
     a.addAll(List.of("--block-fd", "0"));
-    a.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all"));
+    a.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all", "--unshare-user"));
+    // No namespaces inside the sandbox: namespace root is where most kernel exploits start. The
+    // syscall filter (read from fd 3, see Sandbox) also refuses unshare, setns, mount, bpf, ...
+    a.addAll(List.of("--disable-userns", "--seccomp", Integer.toString(SECCOMP_FD)));
     if (spec.network()) {
       if (egressSocket == null) {
         throw new IllegalStateException("a step asks for the network, but there is no egress");
@@ -82,6 +92,11 @@ public final class SandboxCommand {
     a.addAll(List.of("--ro-bind", identityDir.resolve("passwd").toString(), "/etc/passwd"));
     a.addAll(List.of("--ro-bind", identityDir.resolve("group").toString(), "/etc/group"));
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    // /dev is read-only and /dev/shm small: without a memory cgroup, a tmpfs the task could fill
+    // would be memory nobody counts.
+    long shm = Math.min(MAX_SHM_BYTES, spec.limits().memoryBytes());
+    a.addAll(List.of("--size", Long.toString(shm), "--perms", "1777", "--tmpfs", "/dev/shm"));
+    a.addAll(List.of("--remount-ro", "/dev"));
     // /tmp is memory: it counts against the memory limit, and is capped at it too.
     a.addAll(List.of("--size", Long.toString(spec.limits().memoryBytes()), "--tmpfs", "/tmp"));
     // Sorted by sandbox path so parents are mounted before their children.
@@ -117,9 +132,18 @@ public final class SandboxCommand {
     return a;
   }
 
-  /** Writes the passwd and group files the sandbox shows, and the egress bridge. */
+  /** The compiled syscall filter bubblewrap is given. */
+  public Path seccompFilter() {
+    return identityDir.resolve(SECCOMP_FILTER);
+  }
+
+  /**
+   * Writes the passwd and group files the sandbox shows, the egress bridge, and the syscall filter
+   * (compiled by libseccomp's Python bindings, python3-seccomp).
+   */
   public static void writeIdentity(Path identityDir) throws java.io.IOException {
     Files.createDirectories(identityDir);
+    writeSeccompFilter(identityDir);
     try (var bridge = SandboxCommand.class.getResourceAsStream(BRIDGE_RESOURCE)) {
       if (bridge == null) {
         throw new IllegalStateException(BRIDGE_RESOURCE + " is missing from the worker");
@@ -137,5 +161,38 @@ public final class SandboxCommand {
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     Files.writeString(
         identityDir.resolve("group"), "root:x:0:\ntask:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n");
+  }
+
+  private static void writeSeccompFilter(Path identityDir) throws java.io.IOException {
+    Path generator = identityDir.resolve("seccomp-filter.py");
+    try (var in = SandboxCommand.class.getResourceAsStream(SECCOMP_GENERATOR)) {
+      if (in == null) {
+        throw new IllegalStateException(SECCOMP_GENERATOR + " is missing from the worker");
+      }
+      Files.write(generator, in.readAllBytes());
+    }
+    Path filter = identityDir.resolve(SECCOMP_FILTER);
+    Process p =
+        new ProcessBuilder(
+                "/usr/bin/python3", "-I", generator.toString(), filter.toString() + ".new")
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(
+            "the sandbox's syscall filter cannot be compiled (apt-get install python3-seccomp): "
+                + out.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while compiling the syscall filter");
+    }
+    Files.move(
+        Path.of(filter + ".new"),
+        filter,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

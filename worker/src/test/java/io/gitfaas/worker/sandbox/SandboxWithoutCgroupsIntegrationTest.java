@@ -53,6 +53,32 @@ class SandboxWithoutCgroupsIntegrationTest {
   }
 
   @Test
+  void aForkBombIsStoppedByTheProcessCount() throws Exception {
+    // Processes that stay: each one must be counted, however briefly the watchdog looks.
+    SandboxResult r =
+        run(List.of("/bin/bash", "-c", "while :; do /bin/sleep 30 & done 2>/dev/null"));
+
+    assertThat(r.processLimitHit()).isTrue();
+    assertThat(r.limitHit()).isEqualTo("TASK_MAX_PROCESSES");
+    assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void sharedMemoryIsCappedAndDevIsReadOnly() throws Exception {
+    SandboxResult r =
+        run(
+            List.of(
+                "/bin/bash",
+                "-c",
+                "touch /dev/x 2>/dev/null && echo dev-writable; "
+                    + "head -c 3G /dev/zero > /dev/shm/x; stat -c %s /dev/shm/x"));
+
+    String out = Files.readString(dir.resolve("out"));
+    assertThat(out).doesNotContain("dev-writable");
+    assertThat(Long.parseLong(out.strip())).isLessThanOrEqualTo(64L << 20);
+  }
+
+  @Test
   void runtimesThatReserveAddressSpaceStillRun() throws Exception {
     SandboxResult r = run(List.of("/usr/bin/node", "-e", "console.log('node runs')"));
 

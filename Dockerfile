@@ -16,16 +16,16 @@ COPY --from=build /src/frontend/target/frontend-all.jar /app/frontend.jar
 USER 10001
 ENV FRONTEND_HOST=0.0.0.0 FRONTEND_PORT=8080
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/frontend.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/frontend.jar"]
 
 FROM java-base AS observer
 COPY --from=build /src/observer/target/observer-all.jar /app/observer.jar
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/observer.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/observer.jar"]
 
 FROM java-base AS injector
 COPY --from=build /src/injector/target/injector-all.jar /app/injector.jar
 USER 10001
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/injector.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/injector.jar"]
 
 # The worker builds and runs tasks with the toolchains of its image, inside bubblewrap.
 FROM java-base AS worker
@@ -37,4 +37,4 @@ COPY --from=build /src/worker/target/worker-all.jar /app/worker.jar
 ENV GOROOT=/usr/local/go PATH=/usr/local/go/bin:$PATH \
     WORKER_WORK_DIR=/var/lib/gitfaas/work WORKER_CACHE_DIR=/var/lib/gitfaas/cache
 USER 10001
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-jar", "/app/worker.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/worker.jar"]

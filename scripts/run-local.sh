@@ -86,22 +86,22 @@ start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" 
   GITFAAS_NATS_INJECTOR_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \
   nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
 wait_port nats "$NATS_PORT"
-start idp env DEV_IDP_PORT="$IDP_PORT" java -jar devidp/target/devidp-all.jar
+start idp env DEV_IDP_PORT="$IDP_PORT" java -XX:+ExitOnOutOfMemoryError -jar devidp/target/devidp-all.jar
 start frontend env NATS_USER=frontend NATS_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
-  java -jar frontend/target/frontend-all.jar
+  java -XX:+ExitOnOutOfMemoryError -jar frontend/target/frontend-all.jar
 wait_port idp "$IDP_PORT"
 wait_port frontend "$FRONTEND_PORT"
 start oauth2-proxy env UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT="$PROXY_PORT" \
   COOKIE_SECRET="$COOKIE_SECRET" OIDC_CLIENT_SECRET="$OIDC_CLIENT_SECRET" scripts/oauth2-proxy.sh
 start injector env NATS_USER=injector NATS_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \
-  java -jar injector/target/injector-all.jar
+  java -XX:+ExitOnOutOfMemoryError -jar injector/target/injector-all.jar
 # The observer starts the workers (MIN_WORKERS of them, more when the queue grows) and adopts
 # the ones an earlier observer left running.
 export OBSERVER_STATE_DIR="$run/observer"
 start observer env NATS_USER=observer NATS_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
   WORKER_NATS_USER=worker WORKER_NATS_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
-  WORKER_COMMAND="java -jar $root/worker/target/worker-all.jar" \
-  java -jar observer/target/observer-all.jar
+  WORKER_COMMAND="java -XX:+ExitOnOutOfMemoryError -jar $root/worker/target/worker-all.jar" \
+  java -XX:+ExitOnOutOfMemoryError -jar observer/target/observer-all.jar
 wait_port oauth2-proxy "$PROXY_PORT"
 
 cat >&2 <<MSG

@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +27,8 @@ public final class TaskConsumer {
   private static final Duration HAND_BACK_DELAY = Duration.ofSeconds(2);
 
   private final Connection connection;
-  private final TaskProcessor processor;
+  private final Handler processor;
+  private final Consumer<Error> onFatal;
   private final int concurrency;
   private final Duration lease;
   private final ScheduledExecutorService leases =
@@ -38,13 +39,27 @@ public final class TaskConsumer {
             return t;
           });
   private final List<Thread> loops = new ArrayList<>();
-  private final AtomicInteger busy = new AtomicInteger();
   private volatile boolean stopping;
 
+  /** What is done with each message; {@link TaskProcessor} in a worker. */
+  @FunctionalInterface
+  public interface Handler {
+    Disposition process(Message msg) throws InterruptedException;
+  }
+
+  /**
+   * @param onFatal called with an Error (out of memory, a broken class) that reached a loop: the
+   *     process is in no state to go on, and must end so that it is replaced
+   */
   public TaskConsumer(
-      Connection connection, TaskProcessor processor, int concurrency, Duration lease) {
+      Connection connection,
+      Handler processor,
+      int concurrency,
+      Duration lease,
+      Consumer<Error> onFatal) {
     this.connection = connection;
     this.processor = processor;
+    this.onFatal = onFatal;
     this.concurrency = concurrency;
     this.lease = lease;
   }
@@ -55,10 +70,6 @@ public final class TaskConsumer {
       loops.add(t);
       t.start();
     }
-  }
-
-  public int busy() {
-    return busy.get();
   }
 
   /**
@@ -103,12 +114,17 @@ public final class TaskConsumer {
         LOG.warn("pulling tasks failed, retrying: {}", e.toString());
         consumer = null;
         sleepQuietly(Duration.ofSeconds(1));
+      } catch (Error e) {
+        // Going on would leave a worker that looks alive and takes no task; its message is
+        // redelivered to another worker once its lease runs out.
+        LOG.error("fatal error in the task loop; the worker stops", e);
+        onFatal.accept(e);
+        return;
       }
     }
   }
 
   private void handle(Message msg) throws InterruptedException {
-    busy.incrementAndGet();
     long every = Math.max(100, lease.toMillis() / 3);
     ScheduledFuture<?> keeper =
         leases.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
@@ -123,7 +139,6 @@ public final class TaskConsumer {
       disposition = Disposition.HAND_BACK;
     } finally {
       keeper.cancel(false);
-      busy.decrementAndGet();
     }
     switch (disposition) {
       case ACK -> msg.ack();

@@ -47,6 +47,7 @@ public final class TaskExecutor {
       Sandbox sandbox,
       TaskLimits limits,
       Path cacheRoot,
+      long userCacheLimit,
       BuildNetwork buildNetwork,
       InjectedFiles injected,
       Live live) {
@@ -60,6 +61,7 @@ public final class TaskExecutor {
     this.live = live;
     this.builds = new BuildCache(cacheRoot, BUILDS_KEPT_PER_USER);
     this.sources = new SourceCache(cacheRoot, BUILDS_KEPT_PER_USER);
+    this.caches = new UserCaches(cacheRoot, userCacheLimit);
   }
 
   /** Builds and clones kept per user for reuse (the newest). */
@@ -67,6 +69,7 @@ public final class TaskExecutor {
 
   private final BuildCache builds;
   private final SourceCache sources;
+  private final UserCaches caches;
 
   /** How long asking the server for a ref's commit may take before the task just clones. */
   static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(10);
@@ -97,6 +100,15 @@ public final class TaskExecutor {
   }
 
   public Outcome execute(TaskRequest task, Workspace ws) throws IOException, InterruptedException {
+    try {
+      return cloneBuildAndRun(task, ws);
+    } finally {
+      caches.trim(UserKey.of(task.owner()));
+    }
+  }
+
+  private Outcome cloneBuildAndRun(TaskRequest task, Workspace ws)
+      throws IOException, InterruptedException {
     Outcome outcome = new Outcome();
     long buildBudgetEnd = System.nanoTime() + limits.buildTimeout().toNanos();
     long start = System.nanoTime();
@@ -235,8 +247,7 @@ public final class TaskExecutor {
       long budgetEnd)
       throws IOException, InterruptedException, Runtime.RefusedBuildException {
     // Caches are per user: one user's build can never change what another user's task runs.
-    Path cache = cacheRoot.resolve(UserKey.of(task.owner())).resolve(runtime.name());
-    Files.createDirectories(cache);
+    Path cache = caches.runtimeCache(UserKey.of(task.owner()), runtime.name());
     Map<String, String> env = new HashMap<>(runtime.buildEnv());
     env.put("PATH", runtime.buildPath());
     env.put("HOME", "/tmp");
@@ -270,7 +281,13 @@ public final class TaskExecutor {
               step.network(),
               left,
               limits.maxOutputBytes(),
-              sandboxLimits(List.of(ws.src(), ws.bin(), ws.deps())));
+              new SandboxSpec.Limits(
+                  limits.memoryLimit(),
+                  limits.maxProcesses(),
+                  limits.diskLimit(),
+                  List.of(ws.src(), ws.bin(), ws.deps()),
+                  cache,
+                  caches.limit()));
       SandboxResult result = sandbox.run(spec, stepLog, null);
       appendStep(ws.buildLog(), step, stepLog);
       outcome.phase("build: " + step.name(), PhaseReport.of(result, "TASK_BUILD_TIMEOUT"));
@@ -336,6 +353,8 @@ public final class TaskExecutor {
               + bytes(limits.memoryLimit())
               + " (TASK_MEMORY_LIMIT)";
       case "TIMEOUT" -> "killed after " + seconds(timeout) + " (TASK_RUN_TIMEOUT)";
+      case "USER_CACHE_LIMIT" ->
+          "killed: the build's caches grew past " + bytes(caches.limit()) + " (USER_CACHE_LIMIT)";
       case "TASK_MAX_PROCESSES" ->
           "reached the process limit of "
               + limits.maxProcesses()

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * the zip, write the terminal status, and only then acknowledge. A worker that dies at any point
  * leaves the message to be redelivered; the status tells the next worker where it stands.
  */
-public final class TaskProcessor {
+public final class TaskProcessor implements TaskConsumer.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskProcessor.class);
 
   private final TaskStore tasks;
@@ -63,6 +63,7 @@ public final class TaskProcessor {
     LEAVE
   }
 
+  @Override
   public Disposition process(Message msg) throws InterruptedException {
     TaskRequest request;
     try {

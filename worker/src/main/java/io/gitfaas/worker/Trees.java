@@ -1,6 +1,8 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.worker.limits.DiskWatch;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,9 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,11 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Trees {
   private static final Logger LOG = LoggerFactory.getLogger(Trees.class);
-  private static final Set<PosixFilePermission> OWNER_ALL =
-      EnumSet.of(
-          PosixFilePermission.OWNER_READ,
-          PosixFilePermission.OWNER_WRITE,
-          PosixFilePermission.OWNER_EXECUTE);
 
   private Trees() {}
 
@@ -61,6 +55,12 @@ public final class Trees {
             if (e instanceof NoSuchFileException) {
               return FileVisitResult.CONTINUE;
             }
+            if (e instanceof AccessDeniedException
+                && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+              openUp(file); // it could not even be listed: give it back, then walk it
+              Files.walkFileTree(file, this);
+              return FileVisitResult.CONTINUE;
+            }
             throw e;
           }
 
@@ -87,12 +87,7 @@ public final class Trees {
   /** Gives the owner back read, write and search on a directory (not a link) the task owns. */
   static void openUp(Path dir) throws IOException {
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Set<PosixFilePermission> perms =
-          Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-      if (!perms.containsAll(OWNER_ALL)) {
-        perms.addAll(OWNER_ALL);
-        Files.setPosixFilePermissions(dir, perms);
-      }
+      DiskWatch.openUp(dir);
     }
   }
 }

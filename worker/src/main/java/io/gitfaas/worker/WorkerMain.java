@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +83,12 @@ public final class WorkerMain {
     }
 
     public static Worker start(Settings settings) throws IOException, InterruptedException {
+      return start(settings, WorkerMain::halt);
+    }
+
+    /** As above; {@code onFatal} is told of an Error in a task loop (tests watch for it). */
+    public static Worker start(Settings settings, Consumer<Error> onFatal)
+        throws IOException, InterruptedException {
       var ws = settings.worker();
       Path workDir = ws.workDir().resolve(Long.toString(ProcessHandle.current().pid()));
       removeLeftovers(ws.workDir());
@@ -117,6 +124,7 @@ public final class WorkerMain {
                 sandbox,
                 settings.limits(),
                 ws.cacheDir(),
+                ws.userCacheLimit(),
                 ws.buildNetwork(),
                 new MirroredInjectedFiles(
                     new InjectionStore(connection, resources), workDir.resolve("injected")),
@@ -131,7 +139,8 @@ public final class WorkerMain {
                 workDir.resolve("tasks"),
                 Clock.systemUTC());
         var consumer =
-            new TaskConsumer(connection, processor, ws.concurrency(), settings.limits().lease());
+            new TaskConsumer(
+                connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
         return new Worker(connection, consumer, ws.shutdownGrace(), egress);
@@ -155,6 +164,11 @@ public final class WorkerMain {
         LOG.warn("could not close the egress proxy: {}", e.toString());
       }
     }
+  }
+
+  /** Ends the process at once: after an Error nothing in it, shutdown hooks included, is safe. */
+  private static void halt(Error e) {
+    Runtime.getRuntime().halt(70);
   }
 
   /** Workspaces of worker processes that died without cleaning up. */

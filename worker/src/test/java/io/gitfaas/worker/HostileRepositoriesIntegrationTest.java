@@ -36,6 +36,7 @@ class HostileRepositoriesIntegrationTest {
             Map.of(
                 "TASK_DISK_LIMIT", "64m",
                 "TASK_MAX_FILES", "20000",
+                "USER_CACHE_LIMIT", "96m",
                 "WORKER_CONCURRENCY", "2"));
     hostPasswdLine = Files.readAllLines(Path.of("/etc/passwd")).get(0);
   }
@@ -203,6 +204,21 @@ class HostileRepositoriesIntegrationTest {
     TaskRecord d = run(deep);
     assertThat(d.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(d.reason()).contains("refused before checkout");
+  }
+
+  @Test
+  void buildsCannotGrowTheUsersCachePastItsLimit() throws Exception {
+    String user = "cache-filler@example.com";
+    String pkg = "{\"scripts\": {\"build\": \"bash fill.sh\", \"start\": \"echo ran\"}}";
+    String fill = "for i in $(seq 1 10); do head -c 30M /dev/zero > /cache/f$i; done\n";
+    String url = harness.git.createRepo("cache-fill", Map.of("package.json", pkg, "fill.sh", fill));
+    TaskRecord r = harness.runToEnd(user, url, null, List.of());
+
+    assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(r.reason()).contains("USER_CACHE_LIMIT");
+    Path userCache = harness.settings.worker().cacheDir().resolve(io.gitfaas.task.UserKey.of(user));
+    assertThat(io.gitfaas.worker.limits.DiskWatch.usage(List.of(userCache)))
+        .isLessThanOrEqualTo(96L << 20);
   }
 
   /** A repository of files at its root, with any bytes. */

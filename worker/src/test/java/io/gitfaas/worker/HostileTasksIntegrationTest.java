@@ -48,6 +48,12 @@ class HostileTasksIntegrationTest {
     return harness.runToEnd(USER, url, null, List.of(params));
   }
 
+  static boolean isEmpty(Path dir) throws Exception {
+    try (var entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
   static Map<String, byte[]> zip(TaskRecord r) throws Exception {
     return harness.zip(USER, r);
   }
@@ -195,6 +201,37 @@ class HostileTasksIntegrationTest {
 
     assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(r.reason()).contains("files grew past 32 MiB (TASK_DISK_LIMIT)");
+  }
+
+  @Test
+  void emptyFilesAndDirectoriesCountAgainstTheWorkspaceQuota() throws Exception {
+    // Each costs a block on the disk, and an inode: a million of them are not free.
+    TaskRecord r =
+        shell(
+            "inodes",
+            "cd \"$OUTPUT_DIR\"; i=0\n"
+                + "while [ $i -lt 1000000 ]; do mkdir d$i; : > d$i/f; i=$((i+1)); done\n");
+
+    assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(r.reason()).contains("TASK_DISK_LIMIT");
+    // Removed right after the status is written.
+    await().atMost(Duration.ofSeconds(20)).until(() -> isEmpty(harness.workspaces()));
+  }
+
+  @Test
+  void filesInDirectoriesTheTaskLockedAreCountedAndRemoved() throws Exception {
+    TaskRecord r =
+        shell(
+            "locked",
+            "cd \"$OUTPUT_DIR\"; mkdir -p a/b c\n"
+                + "for i in 1 2 3 4 5; do head -c 8M /dev/zero > a/b/f$i; done\n"
+                + "ln a/b/f1 c/link; chmod 000 a/b; chmod 300 a c\n"
+                + "sleep 30\n");
+
+    assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(r.reason()).contains("TASK_DISK_LIMIT");
+    // Removed right after the status is written.
+    await().atMost(Duration.ofSeconds(20)).until(() -> isEmpty(harness.workspaces()));
   }
 
   @Test

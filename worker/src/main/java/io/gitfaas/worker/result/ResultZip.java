@@ -1,15 +1,19 @@
 package io.gitfaas.worker.result;
 
+import io.gitfaas.worker.limits.DiskWatch;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
@@ -84,6 +88,13 @@ public final class ResultZip {
   }
 
   private static void add(ZipArchiveOutputStream out, String name, Path file) throws IOException {
+    if (!Files.isReadable(file)) {
+      // The task made its own file unreadable; the worker owns it and takes read back.
+      Set<PosixFilePermission> perms =
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      perms.add(PosixFilePermission.OWNER_READ);
+      Files.setPosixFilePermissions(file, perms);
+    }
     out.putArchiveEntry(new ZipArchiveEntry(name));
     try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       in.transferTo(out);
@@ -119,6 +130,13 @@ public final class ResultZip {
         outputDir,
         new SimpleFileVisitor<>() {
           @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
+            DiskWatch.openUp(dir); // a directory the task locked is still the task's output
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
             if (attrs.isRegularFile()) {
               files.add(file);
@@ -127,7 +145,12 @@ public final class ResultZip {
           }
 
           @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) {
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof AccessDeniedException
+                && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+              DiskWatch.openUp(file);
+              Files.walkFileTree(file, this);
+            }
             return FileVisitResult.CONTINUE;
           }
         });

@@ -111,12 +111,14 @@ public final class Sandbox {
       AtomicBoolean diskExceeded = new AtomicBoolean();
       AtomicBoolean memoryExceeded = new AtomicBoolean();
       AtomicBoolean processesExceeded = new AtomicBoolean();
+      AtomicBoolean cacheExceeded = new AtomicBoolean();
       Future<?> diskCheck = null;
       boolean timedOut;
       try {
         joinAll(process, cgroup);
         release(process);
-        diskCheck = watch(process, limits, diskExceeded, memoryExceeded, processesExceeded);
+        diskCheck =
+            watch(process, limits, diskExceeded, memoryExceeded, processesExceeded, cacheExceeded);
         timedOut = !process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
       } finally {
         if (diskCheck != null) {
@@ -145,6 +147,7 @@ public final class Sandbox {
           usage.oomKilled() || memoryExceeded.get(),
           usage.processLimitHit() || processesExceeded.get(),
           diskExceeded.get(),
+          cacheExceeded.get(),
           usage.peakMemoryBytes(),
           usage.cpuMillis());
     }
@@ -198,9 +201,10 @@ public final class Sandbox {
       SandboxSpec.Limits limits,
       AtomicBoolean diskExceeded,
       AtomicBoolean memoryExceeded,
-      AtomicBoolean processesExceeded) {
+      AtomicBoolean processesExceeded,
+      AtomicBoolean cacheExceeded) {
     boolean watchMemory = !cgroups.available();
-    if (limits.watched().isEmpty() && !watchMemory) {
+    if (limits.watched().isEmpty() && limits.cache() == null && !watchMemory) {
       return null;
     }
     AtomicReference<ScheduledFuture<?>> next = new AtomicReference<>();
@@ -223,13 +227,20 @@ public final class Sandbox {
 
           private void checkOnce() {
             long start = System.nanoTime();
-            if (DiskWatch.usage(limits.watched()) > limits.diskBytes()) {
+            if (DiskWatch.usage(limits.watched(), limits.diskBytes()) > limits.diskBytes()) {
               diskExceeded.set(true);
               process.destroyForcibly();
               return;
             }
             // bubblewrap and its init are two of the tree; RLIMIT_NPROC is no substitute, as it
             // counts every process of the worker's user, and none of root's.
+            if (limits.cache() != null
+                && DiskWatch.usage(List.of(limits.cache()), limits.cacheBytes())
+                    > limits.cacheBytes()) {
+              cacheExceeded.set(true);
+              process.destroyForcibly();
+              return;
+            }
             if (!watchMemory) {
               scheduleNext(start);
               return;

@@ -21,13 +21,14 @@ public record SandboxResult(
     boolean oomKilled,
     boolean processLimitHit,
     boolean diskExceeded,
+    boolean cacheExceeded,
     Long peakMemoryBytes,
     Long cpuMillis) {
 
   static final int SIGXFSZ = 25;
 
   public boolean succeeded() {
-    return exitCode == 0 && !timedOut && !oomKilled && !diskExceeded;
+    return exitCode == 0 && !timedOut && !oomKilled && !diskExceeded && !cacheExceeded;
   }
 
   /** The signal that ended the program, when it was one (shell convention: 128 + n). */
@@ -42,6 +43,9 @@ public record SandboxResult(
     }
     if (oomKilled) {
       return "TASK_MEMORY_LIMIT";
+    }
+    if (cacheExceeded) {
+      return "USER_CACHE_LIMIT";
     }
     if (processLimitHit) {
       return "TASK_MAX_PROCESSES"; // forks failed: whatever it printed, the run was cut short

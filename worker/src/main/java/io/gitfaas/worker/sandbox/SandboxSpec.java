@@ -40,10 +40,22 @@ public record SandboxSpec(
    *
    * @param diskBytes the most the writable directories in {@code watched} may hold; also the
    *     largest file the program may write
+   * @param cache a writable cache kept across tasks (null: none), which may hold {@code cacheBytes}
    */
-  public record Limits(long memoryBytes, int maxProcesses, long diskBytes, List<Path> watched) {
+  public record Limits(
+      long memoryBytes,
+      int maxProcesses,
+      long diskBytes,
+      List<Path> watched,
+      Path cache,
+      long cacheBytes) {
     public Limits {
       watched = List.copyOf(watched);
+    }
+
+    /** Limits with no cache to watch. */
+    public Limits(long memoryBytes, int maxProcesses, long diskBytes, List<Path> watched) {
+      this(memoryBytes, maxProcesses, diskBytes, watched, null, 0);
     }
   }
 }

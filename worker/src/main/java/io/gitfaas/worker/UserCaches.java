@@ -1,0 +1,108 @@
+package io.gitfaas.worker;
+
+import io.gitfaas.worker.limits.DiskWatch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one user keeps on a worker, within one limit (USER_CACHE_LIMIT): the build caches of each
+ * runtime (which the user's build steps write) and the kept clones and builds. When the user is
+ * over, whole units go, least recently used first: a runtime's cache, one kept clone, one kept
+ * build. Never half a unit, which could leave a cache that builds wrong.
+ */
+final class UserCaches {
+  private static final Logger LOG = LoggerFactory.getLogger(UserCaches.class);
+
+  /** Directories whose entries are units of their own (see KeptEntries). */
+  private static final Set<String> KEPT = Set.of("sources", "builds");
+
+  private final Path root;
+  private final long limit;
+
+  UserCaches(Path root, long limit) {
+    this.root = root;
+    this.limit = limit;
+  }
+
+  long limit() {
+    return limit;
+  }
+
+  /** The user's cache for {@code runtime}, created if needed and marked as just used. */
+  Path runtimeCache(String userKey, String runtime) throws IOException {
+    Path cache = root.resolve(userKey).resolve(runtime);
+    Files.createDirectories(cache);
+    Files.setLastModifiedTime(cache, FileTime.fromMillis(System.currentTimeMillis()));
+    return cache;
+  }
+
+  /** Removes the user's least recently used units until what is left fits the limit. */
+  void trim(String userKey) {
+    Path user = root.resolve(userKey);
+    if (!Files.isDirectory(user, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      List<Unit> units = units(user);
+      long total = units.stream().mapToLong(Unit::bytes).sum();
+      units.sort(Comparator.comparing(Unit::used));
+      for (Unit unit : units) {
+        if (total <= limit) {
+          break;
+        }
+        Trees.remove(unit.dir());
+        total -= unit.bytes();
+        LOG.info(
+            "evicted {} ({} bytes) to keep {} within USER_CACHE_LIMIT",
+            unit.dir(),
+            unit.bytes(),
+            userKey);
+      }
+    } catch (IOException e) {
+      LOG.warn("could not trim the caches of {}: {}", userKey, e.toString());
+    }
+  }
+
+  private record Unit(Path dir, long bytes, FileTime used) {}
+
+  private static List<Unit> units(Path user) throws IOException {
+    List<Unit> units = new ArrayList<>();
+    for (Path child : list(user)) {
+      String name = child.getFileName().toString();
+      if (KEPT.contains(name)) {
+        for (Path entry : list(child)) {
+          units.add(unit(entry));
+        }
+      } else if (!name.equals("repositories")) {
+        units.add(unit(child));
+      }
+    }
+    return units;
+  }
+
+  private static Unit unit(Path dir) throws IOException {
+    return new Unit(
+        dir,
+        DiskWatch.usage(List.of(dir)),
+        Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    try (Stream<Path> all = Files.list(dir)) {
+      return all.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
+    }
+  }
+}

@@ -15,8 +15,19 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -43,22 +54,56 @@ public final class EgressProxy implements AutoCloseable {
           "files.pythonhosted.org:443",
           "registry.npmjs.org:443");
 
+  /** Tunnels open at once; a download step needs a handful, a flood gets the door closed. */
+  public static final int MAX_TUNNELS = 32;
+
+  /** How long a client may take to send its CONNECT request. */
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long a tunnel may carry nothing before it is closed. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   private final Path socket;
   private final Set<String> allowed;
   private final boolean allowPrivate;
   private final ServerSocketChannel server;
   private final Thread acceptor;
+  private final Semaphore tunnels;
+  private final Duration headerTimeout;
+  private final Duration idleTimeout;
+  // Two threads a tunnel (one each way), never more: a flood of connections costs no threads.
+  private final ExecutorService pumps;
+  private final ScheduledExecutorService timers;
+  private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param allowPrivate lets tunnels reach non-public addresses; only tests use it
    */
   public EgressProxy(Path socket, Set<String> allowed, boolean allowPrivate) throws IOException {
+    this(socket, allowed, allowPrivate, MAX_TUNNELS, HEADER_TIMEOUT, IDLE_TIMEOUT);
+  }
+
+  EgressProxy(
+      Path socket,
+      Set<String> allowed,
+      boolean allowPrivate,
+      int maxTunnels,
+      Duration headerTimeout,
+      Duration idleTimeout)
+      throws IOException {
     this.socket = socket;
     this.allowed = Set.copyOf(allowed);
     this.allowPrivate = allowPrivate;
+    this.tunnels = new Semaphore(maxTunnels);
+    this.headerTimeout = headerTimeout;
+    this.idleTimeout = idleTimeout;
+    this.pumps = Executors.newFixedThreadPool(2 * maxTunnels, daemon("egress-tunnel"));
+    this.timers = Executors.newSingleThreadScheduledExecutor(daemon("egress-timer"));
     Files.deleteIfExists(socket);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
+    long sweep = Math.max(100, idleTimeout.toMillis() / 4);
+    timers.scheduleAtFixedRate(this::closeIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     acceptor = new Thread(this::acceptLoop, "egress-proxy");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -72,9 +117,23 @@ public final class EgressProxy implements AutoCloseable {
     while (server.isOpen()) {
       try {
         SocketChannel client = server.accept();
-        Thread t = new Thread(() -> handle(client), "egress-tunnel");
-        t.setDaemon(true);
-        t.start();
+        if (!tunnels.tryAcquire()) {
+          LOG.info("egress refused: {} tunnels are open already", open.size());
+          closeQuietly(client);
+          continue;
+        }
+        Tunnel tunnel = new Tunnel(client);
+        open.add(tunnel);
+        pumps.execute(
+            () -> {
+              try {
+                handle(tunnel);
+              } finally {
+                tunnel.close();
+                open.remove(tunnel);
+                tunnels.release();
+              }
+            });
       } catch (IOException e) {
         if (server.isOpen()) {
           LOG.warn("egress proxy accept failed: {}", e.toString());
@@ -83,10 +142,42 @@ public final class EgressProxy implements AutoCloseable {
     }
   }
 
-  private void handle(SocketChannel client) {
-    try (client) {
+  /** One client's connection and, once allowed, its registry's. */
+  private static final class Tunnel {
+    final SocketChannel client;
+    volatile SocketChannel upstream;
+    volatile long lastActive = System.nanoTime();
+
+    Tunnel(SocketChannel client) {
+      this.client = client;
+    }
+
+    void close() {
+      closeQuietly(client);
+      if (upstream != null) {
+        closeQuietly(upstream);
+      }
+    }
+  }
+
+  /** Tunnels (or clients still to send their request) that were quiet too long. */
+  private void closeIdle() {
+    long now = System.nanoTime();
+    for (Tunnel t : open) {
+      long quiet = now - t.lastActive;
+      long allowed = (t.upstream == null ? headerTimeout : idleTimeout).toNanos();
+      if (quiet > allowed) {
+        t.close();
+      }
+    }
+  }
+
+  private void handle(Tunnel tunnel) {
+    SocketChannel client = tunnel.client;
+    try {
       InputStream in = Channels.newInputStream(client);
       String request = readHeader(in);
+      tunnel.lastActive = System.nanoTime();
       Matcher m = CONNECT.matcher(request.lines().findFirst().orElse(""));
       if (!m.matches()) {
         refuse(client, 405, "only CONNECT to an allowed registry");
@@ -104,34 +195,32 @@ public final class EgressProxy implements AutoCloseable {
         refuse(client, 403, host + " resolves to a non-public address");
         return;
       }
-      try (SocketChannel upstream = SocketChannel.open()) {
-        upstream.socket().connect(new InetSocketAddress(address, port), 10_000);
-        write(client, "HTTP/1.1 200 Connection established\r\n\r\n");
-        // Channels, not streams: a blocked read must not hold the lock a write needs.
-        Thread back =
-            new Thread(
-                () -> {
-                  pump(upstream, client);
-                  shutdownOutput(client); // the registry is done: so is the client's side
-                },
-                "egress-downstream");
-        back.setDaemon(true);
-        back.start();
-        pump(client, upstream);
-        shutdownOutput(upstream);
-        back.join(60_000);
-      }
-    } catch (IOException e) {
+      SocketChannel upstream = SocketChannel.open();
+      tunnel.upstream = upstream;
+      upstream.socket().connect(new InetSocketAddress(address, port), 10_000);
+      write(client, "HTTP/1.1 200 Connection established\r\n\r\n");
+      // Channels, not streams: a blocked read must not hold the lock a write needs.
+      Future<?> back =
+          pumps.submit(
+              () -> {
+                pump(upstream, client, tunnel);
+                shutdownOutput(client); // the registry is done: so is the client's side
+              });
+      pump(client, upstream, tunnel);
+      shutdownOutput(upstream);
+      back.get(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (IOException | ExecutionException | TimeoutException e) {
       LOG.debug("egress tunnel ended: {}", e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
-  private static void pump(SocketChannel from, SocketChannel to) {
+  private static void pump(SocketChannel from, SocketChannel to, Tunnel tunnel) {
     ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
     try {
       while (from.read(buffer) != -1) {
+        tunnel.lastActive = System.nanoTime();
         buffer.flip();
         while (buffer.hasRemaining()) {
           to.write(buffer);
@@ -184,9 +273,28 @@ public final class EgressProxy implements AutoCloseable {
             + why);
   }
 
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closed already
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   @Override
   public void close() throws IOException {
     server.close();
+    open.forEach(Tunnel::close);
+    pumps.shutdownNow();
+    timers.shutdownNow();
     Files.deleteIfExists(socket);
   }
 }

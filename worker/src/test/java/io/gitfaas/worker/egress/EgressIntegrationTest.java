@@ -141,4 +141,62 @@ class EgressIntegrationTest {
       assertThat(out).startsWith("registry:HTTP/1.1 403").contains("non-public address");
     }
   }
+
+  /** Opens N connections to a Unix socket and holds them, saying when all are open. */
+  static final String FLOOD =
+      """
+      import socket, sys, time
+      held = []
+      for _ in range(int(sys.argv[2])):
+          s = socket.socket(socket.AF_UNIX)
+          try:
+              s.connect(sys.argv[1])
+          except OSError:
+              pass
+          held.append(s)
+      print("open", flush=True)
+      time.sleep(30)
+      """;
+
+  @Test
+  void aFloodOfIdleConnectionsCostsNoThreads() throws Exception {
+    String target = "127.0.0.1:" + registry.getLocalPort();
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    try (EgressProxy proxy =
+        new EgressProxy(
+            dir.resolve("egress.sock"),
+            Set.of(target),
+            true,
+            8,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5))) {
+      int before = threads.getThreadCount();
+      List<Process> floods = new java.util.ArrayList<>();
+      // 20,000 connections from two processes (each may hold 10,000 descriptors).
+      for (int i = 0; i < 2; i++) {
+        floods.add(
+            new ProcessBuilder("/usr/bin/python3", "-c", FLOOD, proxy.socket().toString(), "10000")
+                .redirectErrorStream(true)
+                .start());
+      }
+      int peak = before;
+      try {
+        for (Process p : floods) {
+          var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+          assertThat(out.readLine()).isEqualTo("open");
+          peak = Math.max(peak, threads.getThreadCount());
+        }
+        // The idle ones are closed at the header timeout, and the proxy still serves.
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> assertThat(runStep(proxy, probe(target))).startsWith("registry:ok"));
+        peak = Math.max(peak, threads.getThreadCount());
+      } finally {
+        floods.forEach(Process::destroyForcibly);
+      }
+      // the pool, and the few threads the probe's own sandboxed run uses
+      assertThat(peak - before).isLessThanOrEqualTo(2 * 8 + 8);
+    }
+  }
 }

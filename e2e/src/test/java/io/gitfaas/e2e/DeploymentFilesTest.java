@@ -154,6 +154,12 @@ class DeploymentFilesTest {
         .contains("gitfaas-frontend", "gitfaas-worker", "gitfaas-observer", "gitfaas-injector");
     JsonNode nats = find(docs, "StatefulSet", "gitfaas-nats");
     assertThat(nats.at("/spec/replicas").asInt()).isEqualTo(3);
+    // Cluster routes: mutual TLS with the cluster's own CA, its certificates from a Secret.
+    String cluster = Files.readString(ProjectFiles.resolve("deploy/kubernetes/nats-cluster.conf"));
+    String routes = cluster.substring(cluster.indexOf("cluster {"));
+    assertThat(routes).contains("tls {", "verify: true", "ca_file: /etc/nats/routes/ca.crt");
+    assertThat(nats.at("/spec/template/spec/volumes").toString())
+        .contains("\"secretName\":\"gitfaas-nats-routes\"");
     // The observer may scale the worker Deployment and nothing else.
     JsonNode role = find(docs, "Role", "gitfaas-observer");
     for (JsonNode rule : role.get("rules")) {

@@ -70,6 +70,47 @@ class WorkerCrashEndToEndTest {
   }
 
   @Test
+  void aLateAttemptNeverReplacesTheWinnersResult() throws Exception {
+    Process first = stack.startWorker();
+    String id =
+        dave.createTask(
+            stack.git.createRepo(
+                "race", Map.of("run.sh", "sleep 4\nhead -c 16 /dev/urandom | od -An -tx1\n")));
+    awaitStatus(id, "EXECUTING", 1);
+
+    // Frozen, the first worker holds no lease: the task goes to a second worker and finishes.
+    signal(first, "STOP");
+    try {
+      stack.startWorker();
+      JsonNode done = awaitEnd(id);
+      assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
+      assertThat(done.get("attempt").asInt()).isEqualTo(2);
+    } finally {
+      signal(first, "CONT");
+    }
+    byte[] winner = dave.get("/getTaskResult?taskId=" + id).body();
+
+    // Thawed, the first attempt finishes its run too, and loses the status write.
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> workerLogs().contains("task " + id + " changed while it ran"));
+    assertThat(dave.get("/getTaskResult?taskId=" + id).body()).isEqualTo(winner);
+  }
+
+  static void signal(Process p, String signal) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor())
+        .isZero();
+  }
+
+  static String workerLogs() throws Exception {
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      all.append(stack.log("worker-" + i + ".log"));
+    }
+    return all.toString();
+  }
+
+  @Test
   void stoppedWorkerHandsItsTaskBack() throws Exception {
     Process first = stack.startWorker();
     String id = dave.createTask(stack.git.createRepo("slower", GoRepos.sleeper("6s")));

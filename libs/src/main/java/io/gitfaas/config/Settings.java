@@ -142,7 +142,7 @@ public record Settings(
     var limits =
         new TaskLimits(
             env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000),
-            env.duration("TASK_TTL", DEFAULT_TASK_TTL, Duration.ofMinutes(1), Duration.ofDays(7)),
+            env.duration("TASK_TTL", DEFAULT_TASK_TTL, Duration.ofSeconds(1), Duration.ofDays(7)),
             env.duration(
                 "TASK_RUN_TIMEOUT",
                 DEFAULT_RUN_TIMEOUT,

@@ -17,6 +17,11 @@ public final class NatsConnector {
 
   private NatsConnector() {}
 
+  /** The inbox prefix of a service's NATS user: its replies are for no other service. */
+  public static String inboxPrefix(String user) {
+    return "_INBOX_" + user;
+  }
+
   public static Connection connect(NatsSettings settings, String connectionName)
       throws IOException, InterruptedException {
     Options.Builder options =
@@ -43,6 +48,8 @@ public final class NatsConnector {
                 });
     if (settings.user() != null) {
       options.userInfo(settings.user(), settings.password());
+      // Replies come to an inbox only this service may read (see deploy/nats/nats-server.conf).
+      options.inboxPrefix(inboxPrefix(settings.user()));
     }
     // Waits for the first connection too, so services may start before nats-server is up.
     return Nats.connectReconnectOnConnect(options.build());

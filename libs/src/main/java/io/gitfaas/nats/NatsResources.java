@@ -27,6 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * created idempotently: every service calls {@link #ensure()} at start-up.
  */
 public final class NatsResources {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(NatsResources.class);
+
   public static final String TASK_STREAM = "TASKS";
   public static final String TASK_SUBJECT = "tasks.run";
   public static final String WORKER_CONSUMER = "workers";
@@ -78,13 +81,25 @@ public final class NatsResources {
             .retentionPolicy(RetentionPolicy.WorkQueue)
             .storageType(StorageType.File)
             .replicas(replicas)
-            .maxAge(taskTtl)
+            // No age limit: a task leaves the queue when a worker has taken it, never unseen. A
+            // worker that finds it waited past TASK_TTL ends it with a reason that says so.
             // createTask publishes with the task id as message id: a retried publish is one task.
             .duplicateWindow(Duration.ofMinutes(2))
             .build();
+    // Created, never changed: the frontend's NATS user may not update streams, so that nobody
+    // with its credentials can shorten how long tasks and results are kept.
     try {
-      jsm.getStreamInfo(TASK_STREAM);
-      jsm.updateStream(stream);
+      StreamConfiguration found = jsm.getStreamInfo(TASK_STREAM).getConfiguration();
+      if (!found.getMaxAge().equals(stream.getMaxAge())) {
+        LOG.warn(
+            "stream {} keeps messages for {}, this version expects {}; change it with"
+                + " 'nats stream edit {} --max-age={}'",
+            TASK_STREAM,
+            found.getMaxAge(),
+            stream.getMaxAge(),
+            TASK_STREAM,
+            stream.getMaxAge().isZero() ? "0" : stream.getMaxAge().toSeconds() + "s");
+      }
     } catch (JetStreamApiException e) {
       if (e.getErrorCode() != 404) {
         throw e;
@@ -274,7 +289,15 @@ public final class NatsResources {
       if (e.getErrorCode() != 404) {
         throw e;
       }
-      kvm.create(config);
+      // The bucket's stream as the KV client makes it, less purge: no rollup message can wipe a
+      // key's history and no purge request a bucket. Nothing of ours purges; keys are deleted.
+      connection
+          .jetStreamManagement()
+          .addStream(
+              StreamConfiguration.builder(config.getBackingConfig())
+                  .allowRollup(false)
+                  .denyPurge(true)
+                  .build());
     }
   }
 }

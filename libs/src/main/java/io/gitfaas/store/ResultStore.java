@@ -17,7 +17,11 @@ import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-/** Result zips in the JetStream object store, named by owner and task so users never collide. */
+/**
+ * Result zips in the JetStream object store, named by owner, task and attempt: users never collide,
+ * and an attempt that lost its task to a later one never overwrites the zip the task's record
+ * points to (the record names its attempt).
+ */
 public final class ResultStore {
   private final NatsResources resources;
 
@@ -25,20 +29,24 @@ public final class ResultStore {
     this.resources = resources;
   }
 
-  public void put(String owner, UUID taskId, Path zip) {
+  public void put(String owner, UUID taskId, int attempt, Path zip) {
     try (InputStream in = Files.newInputStream(zip)) {
       resources
           .results()
-          .put(ObjectMeta.builder(name(owner, taskId)).description("result " + taskId).build(), in);
+          .put(
+              ObjectMeta.builder(name(owner, taskId, attempt))
+                  .description("result " + taskId)
+                  .build(),
+              in);
     } catch (IOException | JetStreamApiException | NoSuchAlgorithmException e) {
       throw new StoreException("could not store the result of " + taskId, e);
     }
   }
 
   /** The zip's size, or empty when there is none (not finished, or expired). */
-  public OptionalLong size(String owner, UUID taskId) {
+  public OptionalLong size(String owner, UUID taskId, int attempt) {
     try {
-      ObjectInfo info = resources.results().getInfo(name(owner, taskId));
+      ObjectInfo info = resources.results().getInfo(name(owner, taskId, attempt));
       return info == null || info.isDeleted()
           ? OptionalLong.empty()
           : OptionalLong.of(info.getSize());
@@ -47,9 +55,9 @@ public final class ResultStore {
     }
   }
 
-  public void copyTo(String owner, UUID taskId, OutputStream out) {
+  public void copyTo(String owner, UUID taskId, int attempt, OutputStream out) {
     try {
-      resources.results().get(name(owner, taskId), out);
+      resources.results().get(name(owner, taskId, attempt), out);
     } catch (IOException | JetStreamApiException | NoSuchAlgorithmException e) {
       throw new StoreException("could not read the result of " + taskId, e);
     } catch (InterruptedException e) {
@@ -69,12 +77,13 @@ public final class ResultStore {
    * Up to {@code maxBytes} of the file {@code entry} of the task's zip; empty when the zip has no
    * such file. The zip is copied to a temporary file first: its directory is at its end.
    */
-  public Optional<Excerpt> excerpt(String owner, UUID taskId, String entry, int maxBytes) {
+  public Optional<Excerpt> excerpt(
+      String owner, UUID taskId, int attempt, String entry, int maxBytes) {
     Path zip = null;
     try {
       zip = Files.createTempFile("gitfaas-result-", ".zip");
       try (OutputStream out = Files.newOutputStream(zip)) {
-        copyTo(owner, taskId, out);
+        copyTo(owner, taskId, attempt, out);
       }
       try (ZipFile file = new ZipFile(zip.toFile())) {
         ZipEntry found = file.getEntry(entry);
@@ -103,7 +112,16 @@ public final class ResultStore {
     }
   }
 
-  private static String name(String owner, UUID taskId) {
-    return UserKey.of(owner) + "/" + taskId;
+  /** Removes an attempt's zip (one that lost its task to another attempt). */
+  public void delete(String owner, UUID taskId, int attempt) {
+    try {
+      resources.results().delete(name(owner, taskId, attempt));
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not remove a result of " + taskId, e);
+    }
+  }
+
+  private static String name(String owner, UUID taskId, int attempt) {
+    return UserKey.of(owner) + "/" + taskId + "/" + attempt;
   }
 }

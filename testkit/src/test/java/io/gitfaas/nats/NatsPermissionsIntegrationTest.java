@@ -9,12 +9,18 @@ import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValue;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.StreamConfiguration;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,5 +123,91 @@ class NatsPermissionsIntegrationTest {
   void theFrontendCannotPurgeTheQueue() {
     assertThatThrownBy(() -> frontend.jetStreamManagement().purgeStream(NatsResources.TASK_STREAM))
         .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
+  }
+
+  /** A refused API request gets no answer: it fails at its timeout, which is kept short here. */
+  static final JetStreamOptions QUICK =
+      JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(1)).build();
+
+  static void denied(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfAny(
+            JetStreamApiException.class, java.io.IOException.class, IllegalStateException.class);
+  }
+
+  @Test
+  void theFrontendCannotShortenWhatStreamsKeep() throws Exception {
+    var jsm = frontend.jetStreamManagement(QUICK);
+    for (String stream : List.of(NatsResources.TASK_STREAM, "OBJ_results")) {
+      var config = jsm.getStreamInfo(stream).getConfiguration();
+      denied(
+          () ->
+              jsm.updateStream(
+                  StreamConfiguration.builder(config).maxAge(Duration.ofSeconds(1)).build()));
+      assertThat(jsm.getStreamInfo(stream).getConfiguration().getMaxAge())
+          .isEqualTo(config.getMaxAge());
+    }
+  }
+
+  @Test
+  void theFrontendCannotMakeAnotherConsumerOfTheQueue() throws Exception {
+    var jsm = frontend.jetStreamManagement(QUICK);
+    for (String filter : new String[] {NatsResources.TASK_SUBJECT, null}) {
+      denied(
+          () ->
+              jsm.addOrUpdateConsumer(
+                  NatsResources.TASK_STREAM,
+                  ConsumerConfiguration.builder()
+                      .durable("thief")
+                      .filterSubject(filter)
+                      .ackPolicy(AckPolicy.Explicit)
+                      .build()));
+    }
+    denied(() -> jsm.deleteConsumer(NatsResources.TASK_STREAM, NatsResources.WORKER_CONSUMER));
+  }
+
+  @Test
+  void keysCannotBePurgedNorBucketsWiped() throws Exception {
+    var resources = NatsResources.of(frontend, Settings.fromEnv(Map.of(), Settings.Service.WORKER));
+    KeyValue bucket = resources.userBucket("purge-test");
+    bucket.put("task", "PENDING".getBytes());
+    bucket.put("old", "FINISHED".getBytes());
+    bucket.delete("old");
+    denied(() -> bucket.purge("task"));
+    denied(() -> bucket.purgeDeletes());
+    assertThat(new String(bucket.get("task").getValue())).isEqualTo("PENDING");
+    // and the legitimate moves still work
+    bucket.update("task", "EXECUTING".getBytes(), bucket.get("task").getRevision());
+    bucket.delete("task");
+  }
+
+  @Test
+  void noServiceReadsAnotherServicesReplies() throws Exception {
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Map<String, String> env = nats.env("worker");
+    Options spy =
+        new Options.Builder()
+            .server(env.get("NATS_URL"))
+            .userInfo(env.get("NATS_USER"), env.get("NATS_PASSWORD"))
+            .errorListener(
+                new io.nats.client.ErrorListener() {
+                  @Override
+                  public void errorOccurred(Connection conn, String error) {
+                    errors.add(error);
+                  }
+                })
+            .build();
+    try (Connection snoop = Nats.connect(spy)) {
+      for (String subject : List.of("_INBOX_frontend.>", "_INBOX.>", "_INBOX_observer.>")) {
+        snoop.subscribe(subject);
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> errors.stream().filter(e -> e.contains("Permissions Violation")).count() == 3);
+    }
+    // Each service's own requests are answered in its own inbox.
+    assertThat(frontend.createInbox()).startsWith("_INBOX_frontend.");
+    assertThat(worker.createInbox()).startsWith("_INBOX_worker.");
   }
 }

@@ -123,12 +123,12 @@ class StoresIntegrationTest {
     byte[] content = new byte[3 * 1024 * 1024 + 17];
     new java.util.Random(1).nextBytes(content);
     Files.write(zip, content);
-    results.put("res@example.com", id, zip);
+    results.put("res@example.com", id, 1, zip);
 
-    assertThat(results.size("res@example.com", id)).hasValue(content.length);
-    assertThat(results.size("thief@example.com", id)).isEmpty();
+    assertThat(results.size("res@example.com", id, 1)).hasValue(content.length);
+    assertThat(results.size("thief@example.com", id, 1)).isEmpty();
     var out = new ByteArrayOutputStream();
-    results.copyTo("res@example.com", id, out);
+    results.copyTo("res@example.com", id, 1, out);
     assertThat(out.toByteArray()).isEqualTo(content);
     Files.delete(zip);
   }

@@ -76,7 +76,10 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     long delivered = msg.metaData().deliveredCount();
     Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
     if (found.isEmpty()) {
-      LOG.info("task {} expired or unknown; dropping it", request.taskId());
+      LOG.warn(
+          "task {} has no record (it expired after {}, or never existed); dropping it",
+          request.taskId(),
+          Duration.between(request.createdAt(), clock.instant()));
       admission.release(request.owner(), request.taskId());
       return Disposition.ACK;
     }
@@ -87,6 +90,19 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       return Disposition.ACK;
     }
     try {
+      Duration waited = Duration.between(request.createdAt(), clock.instant());
+      if (current.value().status() == TaskStatus.PENDING && waited.compareTo(limits.ttl()) > 0) {
+        Outcome expired = new Outcome();
+        expired.fail(
+            TaskStatus.UNEXPECTED_ERRORS,
+            "expired: no worker took it within TASK_TTL ("
+                + limits.ttl().toSeconds()
+                + " s); it waited "
+                + waited.toSeconds()
+                + " s and was not run",
+            "TASK_TTL");
+        return finish(request, current, expired, null);
+      }
       if (delivered > limits.maxAttempts()) {
         Outcome gaveUp = new Outcome();
         gaveUp.fail(
@@ -156,7 +172,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
           limits.resultMaxBytes(),
           truncated -> ResultJson.of(request, outcome, limits, truncated));
       zipped = System.nanoTime();
-      results.put(request.owner(), request.taskId(), target.zip());
+      results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -170,6 +186,12 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       tasks.update(request.owner(), current, done);
     } catch (StaleRevisionException e) {
       LOG.warn("task {} changed while it ran; leaving it to its new owner", request.taskId());
+      // This attempt's zip is nobody's: the record names the attempt that won.
+      try {
+        results.delete(request.owner(), request.taskId(), current.value().attempt());
+      } catch (RuntimeException notRemoved) {
+        LOG.info("task {}: a stale zip stays until it expires", request.taskId());
+      }
       return Disposition.LEAVE;
     }
     long recorded = System.nanoTime();

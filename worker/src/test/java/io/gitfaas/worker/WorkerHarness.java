@@ -82,7 +82,7 @@ final class WorkerHarness implements AutoCloseable {
 
   Map<String, byte[]> zip(String user, TaskRecord record) throws IOException {
     var out = new ByteArrayOutputStream();
-    results.copyTo(user, record.taskId(), out);
+    results.copyTo(user, record.taskId(), record.attempt(), out);
     Map<String, byte[]> entries = new HashMap<>();
     try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
       for (ZipArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {

@@ -96,7 +96,7 @@ public final class TaskRoutes {
       throw new ApiException(
           409, "the task has not finished yet", Map.of("status", task.status().name()));
     }
-    OptionalLong size = results.size(user.email(), task.taskId());
+    OptionalLong size = results.size(user.email(), task.taskId(), task.attempt());
     if (size.isEmpty()) {
       throw new ApiException(404, "the task's result has expired");
     }
@@ -104,7 +104,7 @@ public final class TaskRoutes {
     ctx.contentType("application/zip");
     ctx.header("Content-Disposition", "attachment; filename=\"" + task.taskId() + ".zip\"");
     ctx.header("Content-Length", Long.toString(size.getAsLong()));
-    results.copyTo(user.email(), task.taskId(), ctx.outputStream());
+    results.copyTo(user.email(), task.taskId(), task.attempt(), ctx.outputStream());
   }
 
   /**
@@ -124,12 +124,12 @@ public final class TaskRoutes {
       throw new ApiException(
           409, "the task has not finished yet", Map.of("status", task.status().name()));
     }
-    if (results.size(user.email(), task.taskId()).isEmpty()) {
+    if (results.size(user.email(), task.taskId(), task.attempt()).isEmpty()) {
       throw new ApiException(404, "the task's result has expired");
     }
     ResultStore.Excerpt excerpt =
         results
-            .excerpt(user.email(), task.taskId(), entry, limit)
+            .excerpt(user.email(), task.taskId(), task.attempt(), entry, limit)
             .orElseThrow(() -> new ApiException(404, "the task's result has no " + entry));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("taskId", task.taskId());

@@ -143,7 +143,7 @@ class NatsPermissionsIntegrationTest {
       denied(
           () ->
               jsm.updateStream(
-                  StreamConfiguration.builder(config).maxAge(Duration.ofSeconds(1)).build()));
+                  StreamConfiguration.builder(config).maxAge(Duration.ofMinutes(3)).build()));
       assertThat(jsm.getStreamInfo(stream).getConfiguration().getMaxAge())
           .isEqualTo(config.getMaxAge());
     }

@@ -1,10 +1,11 @@
 package io.gitfaas.worker;
 
-import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.task.UserKey;
+import io.gitfaas.worker.egress.EgressDoors;
+import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.git.RepositoryCloner.CloneException;
 import io.gitfaas.worker.result.Outcome;
@@ -13,6 +14,7 @@ import io.gitfaas.worker.runtime.Runtime;
 import io.gitfaas.worker.runtime.RuntimeTable;
 import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
+import io.gitfaas.worker.sandbox.SandboxCommand;
 import io.gitfaas.worker.sandbox.SandboxResult;
 import io.gitfaas.worker.sandbox.SandboxSpec;
 import java.io.IOException;
@@ -38,7 +40,10 @@ public final class TaskExecutor {
   private final Sandbox sandbox;
   private final TaskLimits limits;
   private final Path cacheRoot;
-  private final BuildNetwork buildNetwork;
+
+  /** Null where builds have no network (BUILD_NETWORK=off). */
+  private final EgressDoors egress;
+
   private final InjectedFiles injected;
 
   public TaskExecutor(
@@ -48,7 +53,7 @@ public final class TaskExecutor {
       TaskLimits limits,
       Path cacheRoot,
       long userCacheLimit,
-      BuildNetwork buildNetwork,
+      EgressDoors egress,
       InjectedFiles injected,
       Live live) {
     this.cloner = cloner;
@@ -56,7 +61,7 @@ public final class TaskExecutor {
     this.sandbox = sandbox;
     this.limits = limits;
     this.cacheRoot = cacheRoot;
-    this.buildNetwork = buildNetwork;
+    this.egress = egress;
     this.injected = injected;
     this.live = live;
     this.builds = new BuildCache(cacheRoot, BUILDS_KEPT_PER_USER);
@@ -254,7 +259,7 @@ public final class TaskExecutor {
     env.put("LANG", "C.UTF-8");
     Path stepLog = ws.logs().resolve("step.log");
     for (Runtime.Step step : steps) {
-      if (step.network() && buildNetwork == BuildNetwork.OFF) {
+      if (step.network() && egress == null) {
         outcome.fail(
             TaskStatus.FINISHED_ERRORS,
             "build needs to download dependencies ("
@@ -271,24 +276,32 @@ public final class TaskExecutor {
       // A download step sees copies of its manifests, never the repository itself.
       Path stepDir = step.network() ? DownloadDir.prepare(ws.deps(), ws.src(), step) : ws.src();
       String stepDirInside = step.network() ? Runtime.DEPS_DIR : Runtime.SRC_DIR;
-      SandboxSpec spec =
-          new SandboxSpec(
-              step.command(),
-              stepDirInside,
-              Map.of(stepDir, stepDirInside, ws.bin(), Runtime.BIN_DIR, cache, Runtime.CACHE_DIR),
-              runtime.toolchain(),
-              env,
-              step.network(),
-              left,
-              limits.maxOutputBytes(),
-              new SandboxSpec.Limits(
-                  limits.memoryLimit(),
-                  limits.maxProcesses(),
-                  limits.diskLimit(),
-                  List.of(ws.src(), ws.bin(), ws.deps()),
-                  cache,
-                  caches.limit()));
-      SandboxResult result = sandbox.run(spec, stepLog, null);
+      SandboxResult result;
+      // A download step gets a way out of its own, closed when the step ends.
+      try (EgressProxy door = step.network() ? egress.open() : null) {
+        Map<Path, String> readOnly = new HashMap<>(runtime.toolchain());
+        if (door != null) {
+          readOnly.put(door.socket(), SandboxCommand.EGRESS_SOCKET);
+        }
+        SandboxSpec spec =
+            new SandboxSpec(
+                step.command(),
+                stepDirInside,
+                Map.of(stepDir, stepDirInside, ws.bin(), Runtime.BIN_DIR, cache, Runtime.CACHE_DIR),
+                readOnly,
+                env,
+                step.network(),
+                left,
+                limits.maxOutputBytes(),
+                new SandboxSpec.Limits(
+                    limits.memoryLimit(),
+                    limits.maxProcesses(),
+                    limits.diskLimit(),
+                    List.of(ws.src(), ws.bin(), ws.deps()),
+                    cache,
+                    caches.limit()));
+        result = sandbox.run(spec, stepLog, null);
+      }
       appendStep(ws.buildLog(), step, stepLog);
       outcome.phase("build: " + step.name(), PhaseReport.of(result, "TASK_BUILD_TIMEOUT"));
       String limit = result.limitHit();

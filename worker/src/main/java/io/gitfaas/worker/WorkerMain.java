@@ -10,6 +10,7 @@ import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
+import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
 import io.gitfaas.worker.git.RepositoryCloner;
@@ -72,14 +73,11 @@ public final class WorkerMain {
     private final Connection connection;
     private final TaskConsumer consumer;
     private final Duration shutdownGrace;
-    private final EgressProxy egress;
 
-    private Worker(
-        Connection connection, TaskConsumer consumer, Duration shutdownGrace, EgressProxy egress) {
+    private Worker(Connection connection, TaskConsumer consumer, Duration shutdownGrace) {
       this.connection = connection;
       this.consumer = consumer;
       this.shutdownGrace = shutdownGrace;
-      this.egress = egress;
     }
 
     public static Worker start(Settings settings) throws IOException, InterruptedException {
@@ -94,14 +92,13 @@ public final class WorkerMain {
       removeLeftovers(ws.workDir());
       Files.createDirectories(workDir);
       Path bwrap = findOnPath("bwrap");
-      EgressProxy egress =
+      EgressDoors egress =
           ws.buildNetwork() == BuildNetwork.REGISTRIES
-              ? new EgressProxy(workDir.resolve("egress.sock"), EgressProxy.DEFAULT_ALLOWED, false)
+              ? new EgressDoors(workDir.resolve("egress"), EgressProxy.DEFAULT_ALLOWED)
               : null;
       Sandbox sandbox =
           new Sandbox(
-              new SandboxCommand(
-                  bwrap, ws.workDir().resolve("identity"), egress == null ? null : egress.socket()),
+              new SandboxCommand(bwrap, ws.workDir().resolve("identity"), null),
               findOnPath("prlimit"),
               Cgroups.detect(Path.of("/sys/fs/cgroup")));
       SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));
@@ -125,7 +122,7 @@ public final class WorkerMain {
                 settings.limits(),
                 ws.cacheDir(),
                 ws.userCacheLimit(),
-                ws.buildNetwork(),
+                egress,
                 new MirroredInjectedFiles(
                     new InjectionStore(connection, resources), workDir.resolve("injected")),
                 new NatsLiveOutput(connection));
@@ -143,7 +140,7 @@ public final class WorkerMain {
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
-        return new Worker(connection, consumer, ws.shutdownGrace(), egress);
+        return new Worker(connection, consumer, ws.shutdownGrace());
       } catch (RuntimeException e) {
         connection.close();
         throw e;
@@ -155,13 +152,8 @@ public final class WorkerMain {
       try {
         consumer.stop(shutdownGrace);
         connection.close();
-        if (egress != null) {
-          egress.close();
-        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        LOG.warn("could not close the egress proxy: {}", e.toString());
       }
     }
   }

@@ -34,7 +34,9 @@ public final class SandboxCommand {
   static final String SECCOMP_FILTER = "seccomp.bpf";
   private static final String SECCOMP_GENERATOR = "/sandbox/seccomp-filter.py";
 
-  static final String EGRESS_SOCKET = "/run/gitfaas/egress.sock";
+  /** Where a download step finds the egress proxy's socket. */
+  public static final String EGRESS_SOCKET = "/run/gitfaas/egress.sock";
+
   static final String EGRESS_BRIDGE = "/run/gitfaas/egress-bridge.py";
   static final String EGRESS_PROXY_URL = "http://127.0.0.1:3128";
   private static final String BRIDGE_RESOURCE = "/sandbox/egress-bridge.py";
@@ -46,7 +48,8 @@ public final class SandboxCommand {
   /**
    * @param identityDir holds the sandbox's passwd and group files (so programs that look up their
    *     user find one and nothing of the host's accounts) and the egress bridge
-   * @param egressSocket the egress proxy's socket, or null when no step may use the network
+   * @param egressSocket the egress proxy's socket for steps whose spec binds none of its own at
+   *     {@link #EGRESS_SOCKET}, or null
    */
   public SandboxCommand(Path bwrap, Path identityDir, Path egressSocket) {
     this.bwrap = bwrap;
@@ -64,10 +67,12 @@ public final class SandboxCommand {
     // syscall filter (read from fd 3, see Sandbox) also refuses unshare, setns, mount, bpf, ...
     a.addAll(List.of("--disable-userns", "--seccomp", Integer.toString(SECCOMP_FD)));
     if (spec.network()) {
-      if (egressSocket == null) {
-        throw new IllegalStateException("a step asks for the network, but there is no egress");
+      if (!spec.readOnlyBinds().containsValue(EGRESS_SOCKET)) {
+        if (egressSocket == null) {
+          throw new IllegalStateException("a step asks for the network, but there is no egress");
+        }
+        a.addAll(List.of("--ro-bind", egressSocket.toString(), EGRESS_SOCKET));
       }
-      a.addAll(List.of("--ro-bind", egressSocket.toString(), EGRESS_SOCKET));
       a.addAll(
           List.of("--ro-bind", identityDir.resolve("egress-bridge.py").toString(), EGRESS_BRIDGE));
     }

@@ -199,4 +199,28 @@ class EgressIntegrationTest {
       assertThat(peak - before).isLessThanOrEqualTo(2 * 8 + 8);
     }
   }
+
+  @Test
+  void eachDownloadStepGetsADoorOfItsOwnThatClosesWithIt() throws Exception {
+    EgressDoors doors = new EgressDoors(dir.resolve("doors"), Set.of("127.0.0.1:1"));
+    EgressProxy first = doors.open();
+    try (EgressProxy second = doors.open()) {
+      assertThat(second.socket()).isNotEqualTo(first.socket());
+    }
+    var client =
+        java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(first.socket()));
+    first.close();
+    // The tunnel a step left open ends with the step, and its socket is gone.
+    assertThat(endOfStream(client)).isTrue();
+    assertThat(first.socket()).doesNotExist();
+  }
+
+  /** Whether the other side closed (a reset counts: the door may close before it accepted). */
+  static boolean endOfStream(java.nio.channels.SocketChannel client) {
+    try {
+      return client.read(java.nio.ByteBuffer.allocate(1)) == -1;
+    } catch (java.io.IOException reset) {
+      return true;
+    }
+  }
 }

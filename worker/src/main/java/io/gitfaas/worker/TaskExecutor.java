@@ -108,7 +108,7 @@ public final class TaskExecutor {
     try {
       return cloneBuildAndRun(task, ws);
     } finally {
-      caches.trim(UserKey.of(task.owner()));
+      caches.trimIfGrown(UserKey.of(task.owner()));
     }
   }
 
@@ -150,6 +150,7 @@ public final class TaskExecutor {
       outcome.phase("build: reused", PhaseReport.wall(millisSince(start), null));
     } else if (built && runtime.buildIsInBin()) {
       try {
+        caches.kept(userKey);
         builds.store(userKey, runtime.name(), outcome.commit(), ws.bin(), ws.buildLog());
       } catch (IOException e) {
         LOG.warn("task {}: build not kept for reuse: {}", task.taskId(), e.toString());
@@ -209,6 +210,7 @@ public final class TaskExecutor {
   }
 
   private void keepSource(TaskRequest task, String userKey, String commit, Workspace ws) {
+    caches.kept(userKey);
     try {
       sources.store(userKey, task.url(), commit, ws.src());
     } catch (IOException e) {

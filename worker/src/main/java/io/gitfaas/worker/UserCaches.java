@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,12 +41,40 @@ final class UserCaches {
     return limit;
   }
 
-  /** The user's cache for {@code runtime}, created if needed and marked as just used. */
+  /** Users whose caches may have grown since they were last trimmed. */
+  private final Set<String> grown = ConcurrentHashMap.newKeySet();
+
+  /** Trims in the background, one user at a time: a task's result never waits for it. */
+  private final ExecutorService trimmer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "cache-trimmer");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * The user's cache for {@code runtime}, created if needed and marked as just used; the user's
+   * caches are checked against the limit after the task.
+   */
   Path runtimeCache(String userKey, String runtime) throws IOException {
+    grown.add(userKey);
     Path cache = root.resolve(userKey).resolve(runtime);
     Files.createDirectories(cache);
     Files.setLastModifiedTime(cache, FileTime.fromMillis(System.currentTimeMillis()));
     return cache;
+  }
+
+  /** Notes that something was kept for the user (a clone, a build). */
+  void kept(String userKey) {
+    grown.add(userKey);
+  }
+
+  /** Trims the user's caches in the background if a build or a kept entry may have grown them. */
+  void trimIfGrown(String userKey) {
+    if (grown.remove(userKey)) {
+      trimmer.execute(() -> trim(userKey));
+    }
   }
 
   /** Removes the user's least recently used units until what is left fits the limit. */

@@ -25,7 +25,6 @@ exec "$bin" \
   --redirect-url="${REDIRECT_URL:-http://localhost:$PROXY_PORT/oauth2/callback}" \
   --pass-authorization-header=true \
   --skip-provider-button=true \
-  --api-route='^/(createTask|getTaskStatus|getTaskResult|getAllTasks|getSystemStatus|injectFile|getInjectedFiles|deleteInjectedFile|streamTaskOutput|streamTasks|getTaskOutput|getSessionCookie|whoami)([/?]|$)' \
-  --skip-auth-route='^/(healthz|openapi\.json)$' \
+  --config="$(dirname "$0")/../deploy/oauth2-proxy/routes.cfg" \
   --reverse-proxy=false \
   "$@"

@@ -400,6 +400,53 @@ class FrontendIntegrationTest {
   }
 
   /** Every route the frontend registers is in the OpenAPI document, and the other way round. */
+  /** The patterns of one list in oauth2-proxy's routes file (single-quoted TOML strings). */
+  static List<java.util.regex.Pattern> routeList(String cfg, String key) {
+    int start = cfg.indexOf(key + " = [");
+    String block = cfg.substring(start, cfg.indexOf("\n]", start));
+    var m = java.util.regex.Pattern.compile("'([^']*)'").matcher(block);
+    List<java.util.regex.Pattern> patterns = new ArrayList<>();
+    while (m.find()) {
+      patterns.add(java.util.regex.Pattern.compile(m.group(1)));
+    }
+    return patterns;
+  }
+
+  static boolean matches(List<java.util.regex.Pattern> patterns, String path) {
+    return patterns.stream().anyMatch(p -> p.matcher(path).find());
+  }
+
+  @Test
+  void oauth2ProxysRouteListMatchesTheRoutesTheFrontendRegisters() throws Exception {
+    String cfg =
+        java.nio.file.Files.readString(
+            io.gitfaas.testkit.ProjectFiles.resolve("deploy/oauth2-proxy/routes.cfg"));
+    var api = routeList(cfg, "api_routes");
+    var open = routeList(cfg, "skip_auth_routes");
+    assertThat(api).isNotEmpty();
+    assertThat(open).isNotEmpty();
+    java.util.Set<String> paths = new java.util.TreeSet<>();
+    for (var e : app.unsafe.internalRouter.allHttpHandlers()) {
+      if (List.of("GET", "POST", "PUT", "DELETE", "PATCH").contains(e.endpoint.method.name())) {
+        paths.add(e.endpoint.path);
+      }
+    }
+    assertThat(paths).containsAll(ConsolePage.paths()).contains("/streamTasks", "/createTask");
+    for (String path : paths) {
+      if (Frontend.PUBLIC_PATHS.contains(path)) {
+        assertThat(matches(open, path)).as(path + " needs no sign-in").isTrue();
+      } else if (ConsolePage.paths().contains(path)) {
+        // a page: a browser that is not signed in is sent to the sign-in
+        assertThat(matches(api, path) || matches(open, path)).as(path).isFalse();
+      } else {
+        // an API route: a script that is not signed in gets 401, not a login page
+        assertThat(matches(api, path)).as(path + " is an API route").isTrue();
+        assertThat(matches(api, path + "?taskId=x")).as(path).isTrue();
+        assertThat(matches(open, path)).as(path).isFalse();
+      }
+    }
+  }
+
   @Test
   void theOpenApiDocumentMatchesTheRoutes() throws Exception {
     var served = get("/openapi.json", null);

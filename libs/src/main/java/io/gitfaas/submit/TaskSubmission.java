@@ -77,8 +77,4 @@ public final class TaskSubmission {
     }
     return record;
   }
-
-  public int maxActivePerUser() {
-    return maxActivePerUser;
-  }
 }

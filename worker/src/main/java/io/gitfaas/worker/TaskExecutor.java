@@ -83,17 +83,6 @@ public final class TaskExecutor {
 
   /** Where a run's output goes as it is produced (besides its files). */
   public interface Live {
-    Live NONE =
-        new Live() {
-          @Override
-          public OutputListener listener(TaskRequest task, String stream) {
-            return OutputListener.NONE;
-          }
-
-          @Override
-          public void end(TaskRequest task) {}
-        };
-
     OutputListener listener(TaskRequest task, String stream);
 
     void end(TaskRequest task);

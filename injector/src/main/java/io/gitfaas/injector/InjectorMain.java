@@ -8,8 +8,8 @@ import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.PullLoop;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Message;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,39 +57,17 @@ public final class InjectorMain {
   public static Thread start(Connection connection, NatsResources resources) throws Exception {
     InjectionStore store = new InjectionStore(connection, resources);
     Path scratch = Files.createTempDirectory("gitfaas-injector-");
-    Thread loop =
-        new Thread(
-            () -> {
-              ConsumerContext consumer = null;
-              while (!Thread.currentThread().isInterrupted()) {
-                try {
-                  if (consumer == null) {
-                    consumer =
-                        connection
-                            .getStreamContext(NatsResources.INJECTION_STREAM)
-                            .getConsumerContext(NatsResources.INJECTOR_CONSUMER);
-                  }
-                  Message msg = consumer.next(Duration.ofSeconds(2));
-                  if (msg != null) {
-                    handle(store, msg, scratch);
-                  }
-                } catch (InterruptedException e) {
-                  return;
-                } catch (Exception e) {
-                  LOG.warn("injector: {}; retrying", e.toString());
-                  consumer = null;
-                  try {
-                    Thread.sleep(1000);
-                  } catch (InterruptedException ie) {
-                    return;
-                  }
-                }
-              }
-            },
-            "injector");
-    loop.start();
+    PullLoop loop =
+        new PullLoop(
+                connection,
+                NatsResources.INJECTION_STREAM,
+                NatsResources.INJECTOR_CONSUMER,
+                "injector",
+                msg -> handle(store, msg, scratch),
+                error -> Runtime.getRuntime().halt(70))
+            .start();
     LOG.info("injector ready");
-    return loop;
+    return loop.thread();
   }
 
   private static void handle(InjectionStore store, Message msg, Path scratch) {

@@ -1,9 +1,9 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.PullLoop;
 import io.gitfaas.worker.TaskProcessor.Disposition;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Message;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
-  private static final Duration PULL_WAIT = Duration.ofSeconds(2);
   private static final Duration HAND_BACK_DELAY = Duration.ofSeconds(2);
 
   private final Connection connection;
@@ -38,8 +37,7 @@ public final class TaskConsumer {
             t.setDaemon(true);
             return t;
           });
-  private final List<Thread> loops = new ArrayList<>();
-  private volatile boolean stopping;
+  private final List<PullLoop> loops = new ArrayList<>();
 
   /** What is done with each message; {@link TaskProcessor} in a worker. */
   @FunctionalInterface
@@ -66,9 +64,15 @@ public final class TaskConsumer {
 
   public void start() {
     for (int i = 0; i < concurrency; i++) {
-      Thread t = new Thread(this::loop, "task-loop-" + i);
-      loops.add(t);
-      t.start();
+      loops.add(
+          new PullLoop(
+                  connection,
+                  NatsResources.TASK_STREAM,
+                  NatsResources.WORKER_CONSUMER,
+                  "task-loop-" + i,
+                  this::handle,
+                  onFatal)
+              .start());
     }
   }
 
@@ -77,51 +81,20 @@ public final class TaskConsumer {
    * are handed back to the queue for another worker.
    */
   public void stop(Duration grace) throws InterruptedException {
-    stopping = true;
+    loops.forEach(PullLoop::stop);
     long deadline = System.nanoTime() + grace.toNanos();
-    for (Thread t : loops) {
-      t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    for (PullLoop loop : loops) {
+      loop.thread().join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
-    for (Thread t : loops) {
-      if (t.isAlive()) {
-        t.interrupt();
+    for (PullLoop loop : loops) {
+      if (loop.thread().isAlive()) {
+        loop.thread().interrupt();
       }
     }
-    for (Thread t : loops) {
-      t.join(10_000);
+    for (PullLoop loop : loops) {
+      loop.thread().join(10_000);
     }
     leases.shutdownNow();
-  }
-
-  private void loop() {
-    ConsumerContext consumer = null;
-    while (!stopping) {
-      try {
-        if (consumer == null) {
-          consumer =
-              connection
-                  .getStreamContext(NatsResources.TASK_STREAM)
-                  .getConsumerContext(NatsResources.WORKER_CONSUMER);
-        }
-        Message msg = consumer.next(PULL_WAIT);
-        if (msg != null) {
-          handle(msg);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (Exception e) {
-        LOG.warn("pulling tasks failed, retrying: {}", e.toString());
-        consumer = null;
-        sleepQuietly(Duration.ofSeconds(1));
-      } catch (Error e) {
-        // Going on would leave a worker that looks alive and takes no task; its message is
-        // redelivered to another worker once its lease runs out.
-        LOG.error("fatal error in the task loop; the worker stops", e);
-        onFatal.accept(e);
-        return;
-      }
-    }
   }
 
   private void handle(Message msg) throws InterruptedException {
@@ -144,14 +117,6 @@ public final class TaskConsumer {
       case ACK -> msg.ack();
       case HAND_BACK -> msg.nakWithDelay(HAND_BACK_DELAY);
       case LEAVE -> {}
-    }
-  }
-
-  private static void sleepQuietly(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -10,6 +10,7 @@ import io.gitfaas.store.Versioned;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
+import io.gitfaas.worker.result.Limit;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
@@ -92,26 +93,17 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     try {
       Duration waited = Duration.between(request.createdAt(), clock.instant());
       if (current.value().status() == TaskStatus.PENDING && waited.compareTo(limits.ttl()) > 0) {
-        Outcome expired = new Outcome();
-        expired.fail(
-            TaskStatus.UNEXPECTED_ERRORS,
-            "expired: no worker took it within TASK_TTL ("
-                + limits.ttl().toSeconds()
-                + " s); it waited "
-                + waited.toSeconds()
-                + " s and was not run",
-            "TASK_TTL");
+        Outcome expired =
+            Outcome.failed(
+                TaskStatus.UNEXPECTED_ERRORS, executor.reasons().expired(waited), Limit.TTL);
         return finish(request, current, expired, null);
       }
       if (delivered > limits.maxAttempts()) {
-        Outcome gaveUp = new Outcome();
-        gaveUp.fail(
-            TaskStatus.UNEXPECTED_ERRORS,
-            "the task was started "
-                + limits.maxAttempts()
-                + " times and its worker was lost"
-                + " each time (TASK_MAX_ATTEMPTS)",
-            "TASK_MAX_ATTEMPTS");
+        Outcome gaveUp =
+            Outcome.failed(
+                TaskStatus.UNEXPECTED_ERRORS,
+                executor.reasons().workerLostEveryTime(),
+                Limit.MAX_ATTEMPTS);
         return finish(request, current, gaveUp, null);
       }
       if (current.value().status() == TaskStatus.EXECUTING) {
@@ -139,9 +131,11 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       throws InterruptedException {
     LOG.info("task {} started (attempt {})", request.taskId(), claimed.value().attempt());
     try (Workspace ws = Workspace.create(workDir, request.taskId())) {
-      Outcome outcome = executor.execute(request, ws);
-      outcome.timing(
-          "queued", Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
+      Outcome outcome =
+          executor
+              .execute(request, ws)
+              .queuedFor(
+                  Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
       return finish(request, claimed, outcome, ws);
     } catch (InterruptedException e) {
       // Clear the flag for the hand-back's own NATS request, then pass the interruption on.

@@ -8,21 +8,22 @@ import io.gitfaas.worker.sandbox.SandboxResult;
  * @param limit the setting whose limit stopped it, or null
  */
 public record PhaseReport(
-    long wallMs, Long cpuMs, Long peakMemoryBytes, Integer exitCode, Integer signal, String limit) {
+    long wallMs, Long cpuMs, Long peakMemoryBytes, Integer exitCode, Integer signal, Limit limit) {
 
-  public static PhaseReport of(SandboxResult r, String timeoutSetting) {
-    String limit = r.limitHit();
+  /** A sandboxed phase; a time limit it hit is {@code timeout} (the run's or the build's). */
+  public static PhaseReport of(SandboxResult r, Limit timeout) {
+    Limit limit = r.limitHit();
     return new PhaseReport(
         r.wallTime().toMillis(),
         r.cpuMillis(),
         r.peakMemoryBytes(),
         r.exitCode(),
         r.signal(),
-        "TIMEOUT".equals(limit) ? timeoutSetting : limit);
+        limit == null ? null : limit.timedOutAs(timeout));
   }
 
   /** A phase that ran in the worker itself (the clone). */
-  public static PhaseReport wall(long wallMs, String limit) {
-    return new PhaseReport(wallMs, null, null, null, null, limit);
+  public static PhaseReport wall(long wallMs) {
+    return new PhaseReport(wallMs, null, null, null, null, null);
   }
 }

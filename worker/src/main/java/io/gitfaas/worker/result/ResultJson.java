@@ -12,9 +12,6 @@ public final class ResultJson {
 
   public static byte[] of(
       TaskRequest task, Outcome outcome, TaskLimits limits, boolean outputTruncated) {
-    if (outputTruncated) {
-      outcome.outputTruncated();
-    }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("taskId", task.taskId());
     json.put("status", outcome.status());
@@ -39,7 +36,7 @@ public final class ResultJson {
     applied.put("maxOutputBytes", limits.maxOutputBytes());
     applied.put("resultMaxBytes", limits.resultMaxBytes());
     json.put("limits", applied);
-    json.put("truncated", outcome.truncated());
+    json.put("truncated", outcome.truncated(outputTruncated));
     return Json.write(json);
   }
 }

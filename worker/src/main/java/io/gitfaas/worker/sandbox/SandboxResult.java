@@ -1,5 +1,6 @@
 package io.gitfaas.worker.sandbox;
 
+import io.gitfaas.worker.result.Limit;
 import java.time.Duration;
 
 /**
@@ -36,20 +37,20 @@ public record SandboxResult(
     return exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : null;
   }
 
-  /** Which limit stopped the program, as its setting's name; null when none did. */
-  public String limitHit() {
+  /** Which limit stopped the program; null when none did. */
+  public Limit limitHit() {
     if (diskExceeded || Integer.valueOf(SIGXFSZ).equals(signal())) {
-      return "TASK_DISK_LIMIT";
+      return Limit.DISK;
     }
     if (oomKilled) {
-      return "TASK_MEMORY_LIMIT";
+      return Limit.MEMORY;
     }
     if (cacheExceeded) {
-      return "USER_CACHE_LIMIT";
+      return Limit.USER_CACHE;
     }
     if (processLimitHit) {
-      return "TASK_MAX_PROCESSES"; // forks failed: whatever it printed, the run was cut short
+      return Limit.PROCESSES; // forks failed: whatever it printed, the run was cut short
     }
-    return timedOut ? "TIMEOUT" : null;
+    return timedOut ? Limit.TIME : null;
   }
 }

@@ -3,6 +3,7 @@ package io.gitfaas.worker.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gitfaas.worker.limits.Cgroups;
+import io.gitfaas.worker.result.Limit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +49,7 @@ class SandboxWithoutCgroupsIntegrationTest {
                 hog));
 
     assertThat(r.oomKilled()).isTrue();
-    assertThat(r.limitHit()).isEqualTo("TASK_MEMORY_LIMIT");
+    assertThat(r.limitHit()).isEqualTo(Limit.MEMORY);
     assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(10));
   }
 
@@ -59,7 +60,7 @@ class SandboxWithoutCgroupsIntegrationTest {
         run(List.of("/bin/bash", "-c", "while :; do /bin/sleep 30 & done 2>/dev/null"));
 
     assertThat(r.processLimitHit()).isTrue();
-    assertThat(r.limitHit()).isEqualTo("TASK_MAX_PROCESSES");
+    assertThat(r.limitHit()).isEqualTo(Limit.PROCESSES);
     assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(10));
   }
 

@@ -75,6 +75,7 @@ public final class EgressProxy implements AutoCloseable {
   private final ExecutorService pumps;
   private final ScheduledExecutorService timers;
   private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * @param allowPrivate lets tunnels reach non-public addresses; only tests use it
@@ -124,6 +125,13 @@ public final class EgressProxy implements AutoCloseable {
         }
         Tunnel tunnel = new Tunnel(client);
         open.add(tunnel);
+        if (closed) {
+          // closed while this one was being accepted: close() may not have seen it
+          tunnel.close();
+          open.remove(tunnel);
+          tunnels.release();
+          continue;
+        }
         pumps.execute(
             () -> {
               try {
@@ -291,9 +299,11 @@ public final class EgressProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closed = true;
     server.close();
-    open.forEach(Tunnel::close);
+    // Tunnels still queued for a thread never run, so each is closed here, not by its handler.
     pumps.shutdownNow();
+    open.forEach(Tunnel::close);
     timers.shutdownNow();
     Files.deleteIfExists(socket);
   }

@@ -201,6 +201,7 @@ class EgressIntegrationTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(30)
   void eachDownloadStepGetsADoorOfItsOwnThatClosesWithIt() throws Exception {
     EgressDoors doors = new EgressDoors(dir.resolve("doors"), Set.of("127.0.0.1:1"));
     EgressProxy first = doors.open();

@@ -1,7 +1,9 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.nats.PullLoop;
+import io.gitfaas.task.TaskRequest;
 import io.gitfaas.worker.TaskProcessor.Disposition;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -42,7 +44,7 @@ public final class TaskConsumer {
   /** What is done with each message; {@link TaskProcessor} in a worker. */
   @FunctionalInterface
   public interface Handler {
-    Disposition process(Message msg) throws InterruptedException;
+    Disposition process(TaskRequest request, long delivered) throws InterruptedException;
   }
 
   /**
@@ -97,18 +99,27 @@ public final class TaskConsumer {
     leases.shutdownNow();
   }
 
+  /** Reads the task, runs it while its lease is kept, and settles the message. */
   private void handle(Message msg) throws InterruptedException {
+    TaskRequest request;
+    try {
+      request = Json.read(msg.getData(), TaskRequest.class);
+    } catch (RuntimeException e) {
+      LOG.error("dropping an unreadable task message: {}", e.toString());
+      msg.term();
+      return;
+    }
     long every = Math.max(100, lease.toMillis() / 3);
     ScheduledFuture<?> keeper =
         leases.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
     Disposition disposition;
     try {
-      disposition = processor.process(msg);
+      disposition = processor.process(request, msg.metaData().deliveredCount());
     } catch (InterruptedException e) {
       msg.nak();
       throw e;
     } catch (RuntimeException e) {
-      LOG.error("task message {} failed; handing it back", msg.getSID(), e);
+      LOG.error("task {} failed in the worker; handing it back", request.taskId(), e);
       disposition = Disposition.HAND_BACK;
     } finally {
       keeper.cancel(false);

@@ -1,7 +1,6 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.config.Settings.TaskLimits;
-import io.gitfaas.json.Json;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.StaleRevisionException;
@@ -14,7 +13,6 @@ import io.gitfaas.worker.result.Limit;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
-import io.nats.client.Message;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,24 +55,20 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.clock = clock;
   }
 
-  /** What to do with the message once processing ends. */
+  /** What to do with the task's message once processing ends. */
   public enum Disposition {
     ACK,
     HAND_BACK,
+    /** Another worker owns the task now: its message is not ours to settle. */
     LEAVE
   }
 
+  /**
+   * Takes the task through its life on its {@code delivered}-th delivery; the consumer settles the
+   * message as the answer says.
+   */
   @Override
-  public Disposition process(Message msg) throws InterruptedException {
-    TaskRequest request;
-    try {
-      request = Json.read(msg.getData(), TaskRequest.class);
-    } catch (RuntimeException e) {
-      LOG.error("dropping unreadable task message: {}", e.toString());
-      msg.term();
-      return Disposition.LEAVE;
-    }
-    long delivered = msg.metaData().deliveredCount();
+  public Disposition process(TaskRequest request, long delivered) throws InterruptedException {
     Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
     if (found.isEmpty()) {
       LOG.warn(

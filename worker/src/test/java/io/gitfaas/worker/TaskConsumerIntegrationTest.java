@@ -32,7 +32,7 @@ class TaskConsumerIntegrationTest {
         TaskConsumer consumer =
             new TaskConsumer(
                 connection,
-                msg -> {
+                (task, delivered) -> {
                   if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("one bad message");
                   }

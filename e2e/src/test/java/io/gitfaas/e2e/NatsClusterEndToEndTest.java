@@ -7,8 +7,8 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.TaskQueue;
-import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
@@ -66,7 +66,7 @@ class NatsClusterEndToEndTest {
                 resources.ensure();
                 return true;
               });
-      var tasks = new TaskStore(resources);
+      var tasks = new NatsTaskStore(resources);
       var submission =
           new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
       List<WorkerMain.Worker> workers = new ArrayList<>();

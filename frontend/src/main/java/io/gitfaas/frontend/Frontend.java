@@ -16,6 +16,7 @@ import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.StoreException;
 import io.gitfaas.store.TaskQueue;
@@ -67,7 +68,7 @@ public final class Frontend {
   public static Javalin create(Settings settings, Connection connection) {
     var fs = settings.frontend();
     NatsResources resources = NatsResources.of(connection, settings);
-    TaskStore tasks = new TaskStore(resources);
+    TaskStore tasks = new NatsTaskStore(resources);
     var routes =
         new TaskRoutes(
             new TaskSubmission(

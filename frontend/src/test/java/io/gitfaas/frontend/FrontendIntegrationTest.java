@@ -344,10 +344,23 @@ class FrontendIntegrationTest {
 
   @Test
   void oversizedBodyIs413() throws Exception {
-    String huge = "{\"url\": \"http://127.0.0.1/r.git\", \"pad\": \"" + "x".repeat(600_000) + "\"}";
-    var r = create(huge, "big@example.com");
-    assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(json(r).get("error").asText()).isNotBlank();
+    // The length alone is refused, before a byte of the body is read: the request is written by
+    // hand, headers only, so no client is still sending when the answer comes.
+    try (var socket = new java.net.Socket("127.0.0.1", app.port())) {
+      String request =
+          "POST /createTask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              + "Authorization: Bearer "
+              + token("big@example.com")
+              + "\r\nContent-Type: application/json\r\nContent-Length: 600000\r\n"
+              + "Connection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      socket.setSoTimeout(10_000);
+      String response =
+          new String(
+              socket.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 413").contains("\"error\"");
+    }
   }
 
   @Test
@@ -489,7 +502,8 @@ class FrontendIntegrationTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(anonymous.statusCode()).as(operation).isEqualTo(401);
-      if (responses.has("403")) {
+      if (responses.has("403")
+          && responses.get("403").get("description").asText().equals("Not an admin")) {
         var user =
             http.send(
                 HttpRequest.newBuilder(URI.create(base + path))
@@ -560,7 +574,7 @@ class FrontendIntegrationTest {
 
     String second = json(create(VALID, email)).get("taskId").asText();
     json(create(VALID, "someone-else@example.com"));
-    var tasks = new io.gitfaas.store.TaskStore(NatsResources.of(connection, settings));
+    var tasks = new io.gitfaas.store.NatsTaskStore(NatsResources.of(connection, settings));
     var stored = tasks.get(email, UUID.fromString(second)).orElseThrow();
     tasks.update(
         email,

@@ -133,7 +133,7 @@ public final class Admission {
         kv().update(key, value, revision);
       }
     } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() == TaskStore.WRONG_LAST_SEQUENCE) {
+      if (e.getApiErrorCode() == NatsTaskStore.WRONG_LAST_SEQUENCE) {
         throw new StaleRevisionException("active tasks changed concurrently");
       }
       throw new StoreException("could not write active tasks", e);

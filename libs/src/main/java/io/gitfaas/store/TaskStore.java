@@ -1,125 +1,50 @@
 package io.gitfaas.store;
 
-import io.gitfaas.json.Json;
-import io.gitfaas.nats.NatsResources;
 import io.gitfaas.task.TaskRecord;
-import io.gitfaas.task.UserKey;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
-import io.nats.client.api.KeyValueWatcher;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Task records in per-user KV buckets. Every write after the first is compare-and-set. */
-public final class TaskStore {
-  /** JetStream's "wrong last sequence": the compare-and-set lost. */
-  static final int WRONG_LAST_SEQUENCE = 10071;
+/**
+ * Task records, one set per user. Every write after the first is compare-and-set on the record's
+ * revision, and the status rule ({@code TaskStatus.canMoveTo}) is checked on every update. {@link
+ * NatsTaskStore} keeps them in JetStream, {@link InMemoryTaskStore} in memory with the same
+ * behaviour (for fast tests); {@code TaskStoreContract} holds both to it.
+ */
+public interface TaskStore {
+  /** Stores a new record; a record with the same id must not exist. */
+  Versioned<TaskRecord> create(String owner, TaskRecord record);
 
-  private final NatsResources resources;
-
-  public TaskStore(NatsResources resources) {
-    this.resources = resources;
-  }
-
-  public Versioned<TaskRecord> create(String owner, TaskRecord record) {
-    try {
-      long revision = bucket(owner).create(record.taskId().toString(), Json.write(record));
-      return new Versioned<>(record, revision);
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not store task " + record.taskId(), e);
-    }
-  }
-
-  public Optional<Versioned<TaskRecord>> get(String owner, UUID taskId) {
-    try {
-      KeyValueEntry entry = bucket(owner).get(taskId.toString());
-      if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
-        return Optional.empty();
-      }
-      return Optional.of(
-          new Versioned<>(Json.read(entry.getValue(), TaskRecord.class), entry.getRevision()));
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not read task " + taskId, e);
-    }
-  }
+  Optional<Versioned<TaskRecord>> get(String owner, UUID taskId);
 
   /**
    * The task's record as stored: the same JSON {@link #get} would parse, for a caller that only
    * passes it on.
    */
-  public Optional<byte[]> getJson(String owner, UUID taskId) {
-    try {
-      return resources.userValue(UserKey.of(owner), taskId.toString());
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not read task " + taskId, e);
-    }
-  }
+  Optional<byte[]> getJson(String owner, UUID taskId);
 
   /**
-   * The one way a status changes: writes {@code next} only if the entry is still at {@code
+   * The one way a status changes: writes {@code next} only if the record is still at {@code
    * current}'s revision and the status rule allows the move.
+   *
+   * @throws StaleRevisionException when the record changed since {@code current} was read
    */
-  public Versioned<TaskRecord> update(String owner, Versioned<TaskRecord> current, TaskRecord next)
-      throws StaleRevisionException {
-    if (!current.value().taskId().equals(next.taskId())) {
-      throw new IllegalArgumentException("task ids differ");
-    }
-    if (current.value().status() != next.status()
-        && !current.value().status().canMoveTo(next.status())) {
-      throw new IllegalStateException(
-          "task " + next.taskId() + ": " + current.value().status() + " -> " + next.status());
-    }
-    try {
-      long revision =
-          bucket(owner).update(next.taskId().toString(), Json.write(next), current.revision());
-      return new Versioned<>(next, revision);
-    } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-        throw new StaleRevisionException("task " + next.taskId() + " changed concurrently");
-      }
-      throw new StoreException("could not update task " + next.taskId(), e);
-    } catch (IOException e) {
-      throw new StoreException("could not update task " + next.taskId(), e);
-    }
-  }
+  Versioned<TaskRecord> update(String owner, Versioned<TaskRecord> current, TaskRecord next)
+      throws StaleRevisionException;
 
-  public void delete(String owner, UUID taskId) {
-    try {
-      bucket(owner).delete(taskId.toString());
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not delete task " + taskId, e);
-    }
-  }
+  void delete(String owner, UUID taskId);
 
   /** The user's tasks, newest first. */
-  public List<TaskRecord> list(String owner) {
-    try {
-      KeyValue kv = bucket(owner);
-      List<TaskRecord> out = new ArrayList<>();
-      for (String key : kv.keys()) {
-        KeyValueEntry entry = kv.get(key);
-        if (entry != null && entry.getOperation() == KeyValueOperation.PUT) {
-          out.add(Json.read(entry.getValue(), TaskRecord.class));
-        }
-      }
-      out.sort(Comparator.comparing(TaskRecord::createdAt).reversed());
-      return out;
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not list tasks", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while listing tasks", e);
-    }
-  }
+  List<TaskRecord> list(String owner);
 
-  /** What a watch of a user's tasks reports. Called on one NATS thread, in revision order. */
-  public interface TaskListener {
+  /**
+   * Reports every task of the user as it is now, then every change as it happens, until the
+   * returned handle is closed. Nothing is missed between the snapshot and the changes.
+   */
+  AutoCloseable watch(String owner, TaskListener listener);
+
+  /** What a watch of a user's tasks reports, on one thread, in the order of the changes. */
+  interface TaskListener {
     /** A task was created or changed. */
     void changed(TaskRecord task);
 
@@ -130,45 +55,15 @@ public final class TaskStore {
     void caughtUp();
   }
 
-  /**
-   * Reports every task of the user as it is now, then every change as it happens, until the
-   * returned handle is closed. Nothing is missed between the snapshot and the changes: both come
-   * from one ordered consumer on the user's bucket.
-   */
-  public AutoCloseable watch(String owner, TaskListener listener) {
-    KeyValueWatcher watcher =
-        new KeyValueWatcher() {
-          @Override
-          public void watch(KeyValueEntry entry) {
-            if (entry.getOperation() != KeyValueOperation.PUT) {
-              listener.removed(entry.getKey());
-              return;
-            }
-            TaskRecord task;
-            try {
-              task = Json.read(entry.getValue(), TaskRecord.class);
-            } catch (RuntimeException e) {
-              return; // not a task record: nothing a watcher could show
-            }
-            listener.changed(task);
-          }
-
-          @Override
-          public void endOfData() {
-            listener.caughtUp();
-          }
-        };
-    try {
-      return bucket(owner).watchAll(watcher);
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not watch tasks", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while watching tasks", e);
+  /** The checks every update makes before it writes: the same task, an allowed move. */
+  static void checkUpdate(Versioned<TaskRecord> current, TaskRecord next) {
+    if (!current.value().taskId().equals(next.taskId())) {
+      throw new IllegalArgumentException("task ids differ");
     }
-  }
-
-  private KeyValue bucket(String owner) throws IOException, JetStreamApiException {
-    return resources.userBucket(UserKey.of(owner));
+    if (current.value().status() != next.status()
+        && !current.value().status().canMoveTo(next.status())) {
+      throw new IllegalStateException(
+          "task " + next.taskId() + ": " + current.value().status() + " -> " + next.status());
+    }
   }
 }

@@ -1,14 +1,11 @@
 package io.gitfaas.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission.Found;
-import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
-import io.gitfaas.task.TaskStatus;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +19,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The NATS-backed stores against a real nats-server. */
+/**
+ * The NATS-backed admission and result stores against a real nats-server (the task store: {@link
+ * TaskStoreContract}).
+ */
 class StoresIntegrationTest {
   static NatsTestServer nats;
   static Connection connection;
@@ -45,52 +45,6 @@ class StoresIntegrationTest {
 
   static TaskRequest request(String owner) {
     return new TaskRequest(UUID.randomUUID(), owner, "https://x/y", null, List.of(), Instant.now());
-  }
-
-  @Test
-  void statusWritesAreCompareAndSet() throws Exception {
-    TaskStore store = new TaskStore(resources);
-    TaskRecord pending = TaskRecord.pending(request("cas@example.com"));
-    Versioned<TaskRecord> v1 = store.create("cas@example.com", pending);
-    Versioned<TaskRecord> v2 =
-        store.update("cas@example.com", v1, v1.value().executing(Instant.now(), 1));
-
-    // A second writer still holding revision 1 loses.
-    assertThatThrownBy(
-            () ->
-                store.update(
-                    "cas@example.com",
-                    v1,
-                    v1.value().finished(TaskStatus.FINISHED, Instant.now(), 0, null, null)))
-        .isInstanceOf(StaleRevisionException.class);
-    Versioned<TaskRecord> v3 =
-        store.update(
-            "cas@example.com",
-            v2,
-            v2.value().finished(TaskStatus.FINISHED_ERRORS, Instant.now(), 1, "exit 1", null));
-    assertThat(store.get("cas@example.com", pending.taskId()).orElseThrow()).isEqualTo(v3);
-    assertThatThrownBy(() -> store.update("cas@example.com", v3, v2.value()))
-        .isInstanceOf(IllegalStateException.class);
-    assertThat(store.get("other@example.com", pending.taskId())).isEmpty();
-  }
-
-  @Test
-  void listIsNewestFirstAndPerUser() {
-    TaskStore store = new TaskStore(resources);
-    var older = request("list@example.com");
-    var newer =
-        new TaskRequest(
-            UUID.randomUUID(),
-            "list@example.com",
-            "https://x/y",
-            null,
-            List.of(),
-            older.createdAt().plusSeconds(1));
-    store.create("list@example.com", TaskRecord.pending(older));
-    store.create("list@example.com", TaskRecord.pending(newer));
-    assertThat(store.list("list@example.com"))
-        .extracting(TaskRecord::taskId)
-        .containsExactly(newer.taskId(), older.taskId());
   }
 
   @Test

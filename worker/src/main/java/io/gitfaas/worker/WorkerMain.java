@@ -8,8 +8,8 @@ import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.ResultStore;
-import io.gitfaas.store.TaskStore;
 import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
@@ -128,7 +128,7 @@ public final class WorkerMain {
                 new NatsLiveOutput(connection));
         var processor =
             new TaskProcessor(
-                new TaskStore(resources),
+                new NatsTaskStore(resources),
                 new ResultStore(resources),
                 new Admission(resources),
                 executor,

@@ -7,6 +7,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
@@ -59,7 +60,7 @@ class QueueExpiryIntegrationTest {
       try (Connection connection = NatsConnector.connect(settings.nats(), "test")) {
         NatsResources resources = NatsResources.of(connection, settings);
         resources.ensure();
-        TaskStore tasks = new TaskStore(resources);
+        TaskStore tasks = new NatsTaskStore(resources);
         var submission =
             new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
         String url = git.createRepo("late", Map.of("run.sh", "echo ran\n"));

@@ -1,0 +1,162 @@
+package io.gitfaas.store;
+
+import io.gitfaas.json.Json;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.UserKey;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Task records in per-user KV buckets. Every write after the first is compare-and-set. */
+public final class NatsTaskStore implements TaskStore {
+  /** JetStream's "wrong last sequence": the compare-and-set lost. */
+  static final int WRONG_LAST_SEQUENCE = 10071;
+
+  private final NatsResources resources;
+
+  public NatsTaskStore(NatsResources resources) {
+    this.resources = resources;
+  }
+
+  @Override
+  public Versioned<TaskRecord> create(String owner, TaskRecord record) {
+    try {
+      long revision = bucket(owner).create(record.taskId().toString(), Json.write(record));
+      return new Versioned<>(record, revision);
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not store task " + record.taskId(), e);
+    }
+  }
+
+  @Override
+  public Optional<Versioned<TaskRecord>> get(String owner, UUID taskId) {
+    try {
+      KeyValueEntry entry = bucket(owner).get(taskId.toString());
+      if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new Versioned<>(Json.read(entry.getValue(), TaskRecord.class), entry.getRevision()));
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read task " + taskId, e);
+    }
+  }
+
+  /**
+   * The task's record as stored: the same JSON {@link #get} would parse, for a caller that only
+   * passes it on.
+   */
+  @Override
+  public Optional<byte[]> getJson(String owner, UUID taskId) {
+    try {
+      return resources.userValue(UserKey.of(owner), taskId.toString());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read task " + taskId, e);
+    }
+  }
+
+  /**
+   * The one way a status changes: writes {@code next} only if the entry is still at {@code
+   * current}'s revision and the status rule allows the move.
+   */
+  @Override
+  public Versioned<TaskRecord> update(String owner, Versioned<TaskRecord> current, TaskRecord next)
+      throws StaleRevisionException {
+    TaskStore.checkUpdate(current, next);
+    try {
+      long revision =
+          bucket(owner).update(next.taskId().toString(), Json.write(next), current.revision());
+      return new Versioned<>(next, revision);
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+        throw new StaleRevisionException("task " + next.taskId() + " changed concurrently");
+      }
+      throw new StoreException("could not update task " + next.taskId(), e);
+    } catch (IOException e) {
+      throw new StoreException("could not update task " + next.taskId(), e);
+    }
+  }
+
+  @Override
+  public void delete(String owner, UUID taskId) {
+    try {
+      bucket(owner).delete(taskId.toString());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not delete task " + taskId, e);
+    }
+  }
+
+  /** The user's tasks, newest first. */
+  @Override
+  public List<TaskRecord> list(String owner) {
+    try {
+      KeyValue kv = bucket(owner);
+      List<TaskRecord> out = new ArrayList<>();
+      for (String key : kv.keys()) {
+        KeyValueEntry entry = kv.get(key);
+        if (entry != null && entry.getOperation() == KeyValueOperation.PUT) {
+          out.add(Json.read(entry.getValue(), TaskRecord.class));
+        }
+      }
+      out.sort(Comparator.comparing(TaskRecord::createdAt).reversed());
+      return out;
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not list tasks", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while listing tasks", e);
+    }
+  }
+
+  /**
+   * Reports every task of the user as it is now, then every change as it happens, until the
+   * returned handle is closed. Nothing is missed between the snapshot and the changes: both come
+   * from one ordered consumer on the user's bucket.
+   */
+  @Override
+  public AutoCloseable watch(String owner, TaskListener listener) {
+    KeyValueWatcher watcher =
+        new KeyValueWatcher() {
+          @Override
+          public void watch(KeyValueEntry entry) {
+            if (entry.getOperation() != KeyValueOperation.PUT) {
+              listener.removed(entry.getKey());
+              return;
+            }
+            TaskRecord task;
+            try {
+              task = Json.read(entry.getValue(), TaskRecord.class);
+            } catch (RuntimeException e) {
+              return; // not a task record: nothing a watcher could show
+            }
+            listener.changed(task);
+          }
+
+          @Override
+          public void endOfData() {
+            listener.caughtUp();
+          }
+        };
+    try {
+      return bucket(owner).watchAll(watcher);
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not watch tasks", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while watching tasks", e);
+    }
+  }
+
+  private KeyValue bucket(String owner) throws IOException, JetStreamApiException {
+    return resources.userBucket(UserKey.of(owner));
+  }
+}

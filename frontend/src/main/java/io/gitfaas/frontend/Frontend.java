@@ -16,8 +16,8 @@ import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.store.NatsTaskStore;
-import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.StoreException;
 import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
@@ -77,7 +77,7 @@ public final class Frontend {
                 new TaskQueue(connection),
                 settings.limits().maxActivePerUser()),
             tasks,
-            new ResultStore(resources),
+            new NatsResultStore(resources),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             settings.limits(),
             Clock.systemUTC());

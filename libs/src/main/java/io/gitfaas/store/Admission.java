@@ -41,12 +41,31 @@ public final class Admission {
     ABSENT
   }
 
-  private final NatsResources resources;
+  /** Where the sets are kept: one entry per user, written by compare-and-set on its revision. */
+  public interface Entries {
+    /** The entry and its revision; revision 0 and no value when there is none. */
+    Versioned<byte[]> read(String key);
+
+    /** Writes the entry if it is still at {@code revision} (0: if there is none). */
+    void write(String key, long revision, byte[] value) throws StaleRevisionException;
+  }
+
+  private final Entries entries;
   // Serializes one frontend's admissions per user, so the compare-and-set rarely loses.
   private final ConcurrentHashMap<String, Object> userLocks = new ConcurrentHashMap<>();
 
+  /** The sets in JetStream's admission bucket. */
   public Admission(NatsResources resources) {
-    this.resources = resources;
+    this(new KvEntries(resources));
+  }
+
+  public Admission(Entries entries) {
+    this.entries = entries;
+  }
+
+  /** The sets in memory, with the same compare-and-set: for tests that need no services. */
+  public static Admission inMemory() {
+    return new Admission(new InMemoryEntries());
   }
 
   /**
@@ -111,38 +130,78 @@ public final class Admission {
   }
 
   private Versioned<Map<UUID, Instant>> read(String key) {
+    Versioned<byte[]> entry = entries.read(key);
+    if (entry.value() == null) {
+      return new Versioned<>(Map.of(), entry.revision());
+    }
     try {
-      KeyValueEntry entry = kv().get(key);
-      if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
-        return new Versioned<>(Map.of(), entry == null ? 0 : entry.getRevision());
-      }
-      Map<UUID, Instant> ids = Json.MAPPER.readValue(entry.getValue(), ID_MAP);
-      return new Versioned<>(ids, entry.getRevision());
-    } catch (IOException | JetStreamApiException e) {
+      return new Versioned<>(Json.MAPPER.readValue(entry.value(), ID_MAP), entry.revision());
+    } catch (IOException e) {
       throw new StoreException("could not read active tasks", e);
     }
   }
 
   private void write(String key, long revision, Map<UUID, Instant> ids)
       throws StaleRevisionException {
-    try {
-      byte[] value = Json.write(ids);
-      if (revision == 0) {
-        kv().create(key, value);
-      } else {
-        kv().update(key, value, revision);
+    entries.write(key, revision, Json.write(ids));
+  }
+
+  private static final class KvEntries implements Entries {
+    private final NatsResources resources;
+
+    KvEntries(NatsResources resources) {
+      this.resources = resources;
+    }
+
+    @Override
+    public Versioned<byte[]> read(String key) {
+      try {
+        KeyValueEntry entry = resources.admission().get(key);
+        if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
+          return new Versioned<>(null, entry == null ? 0 : entry.getRevision());
+        }
+        return new Versioned<>(entry.getValue(), entry.getRevision());
+      } catch (IOException | JetStreamApiException e) {
+        throw new StoreException("could not read active tasks", e);
       }
-    } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() == NatsTaskStore.WRONG_LAST_SEQUENCE) {
-        throw new StaleRevisionException("active tasks changed concurrently");
+    }
+
+    @Override
+    public void write(String key, long revision, byte[] value) throws StaleRevisionException {
+      try {
+        KeyValue kv = resources.admission();
+        if (revision == 0) {
+          kv.create(key, value);
+        } else {
+          kv.update(key, value, revision);
+        }
+      } catch (JetStreamApiException e) {
+        if (e.getApiErrorCode() == NatsTaskStore.WRONG_LAST_SEQUENCE) {
+          throw new StaleRevisionException("active tasks changed concurrently");
+        }
+        throw new StoreException("could not write active tasks", e);
+      } catch (IOException e) {
+        throw new StoreException("could not write active tasks", e);
       }
-      throw new StoreException("could not write active tasks", e);
-    } catch (IOException e) {
-      throw new StoreException("could not write active tasks", e);
     }
   }
 
-  private KeyValue kv() throws IOException {
-    return resources.admission();
+  private static final class InMemoryEntries implements Entries {
+    private final Map<String, Versioned<byte[]>> entries = new java.util.HashMap<>();
+    private long revision;
+
+    @Override
+    public synchronized Versioned<byte[]> read(String key) {
+      return entries.getOrDefault(key, new Versioned<>(null, 0));
+    }
+
+    @Override
+    public synchronized void write(String key, long expected, byte[] value)
+        throws StaleRevisionException {
+      if (read(key).revision() != expected) {
+        throw new StaleRevisionException("active tasks changed concurrently");
+      }
+      entries.put(key, new Versioned<>(value, ++revision));
+    }
   }
 }

@@ -71,7 +71,7 @@ class StoresIntegrationTest {
 
   @Test
   void resultsRoundTripPerOwner() throws Exception {
-    ResultStore results = new ResultStore(resources);
+    ResultStore results = new NatsResultStore(resources);
     UUID id = UUID.randomUUID();
     Path zip = Files.createTempFile("result", ".zip");
     byte[] content = new byte[3 * 1024 * 1024 + 17];

@@ -21,7 +21,7 @@ import java.util.Optional;
  * One task's pipeline in its workspace: the source (clone or kept clone), the runtime, the build
  * (steps or kept build), the run; the outcome says how it went.
  */
-public final class TaskExecutor {
+public final class TaskExecutor implements TaskPipeline {
   /** Builds and clones kept per user for reuse (the newest). */
   static final int KEPT_PER_USER = 20;
 
@@ -72,6 +72,7 @@ public final class TaskExecutor {
     Path refresh();
   }
 
+  @Override
   public Outcome execute(TaskRequest task, Workspace ws) throws IOException, InterruptedException {
     String userKey = UserKey.of(task.owner());
     Outcome.Builder outcome = new Outcome.Builder();

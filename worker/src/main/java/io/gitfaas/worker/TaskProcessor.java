@@ -11,6 +11,7 @@ import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.worker.result.Limit;
 import io.gitfaas.worker.result.Outcome;
+import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
 import java.io.IOException;
@@ -33,7 +34,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
   private final TaskStore tasks;
   private final ResultStore results;
   private final Admission admission;
-  private final TaskExecutor executor;
+  private final TaskPipeline executor;
+  private final Reasons reasons;
   private final TaskLimits limits;
   private final Path workDir;
   private final Clock clock;
@@ -42,7 +44,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       TaskStore tasks,
       ResultStore results,
       Admission admission,
-      TaskExecutor executor,
+      TaskPipeline executor,
+      Reasons reasons,
       TaskLimits limits,
       Path workDir,
       Clock clock) {
@@ -50,6 +53,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.results = results;
     this.admission = admission;
     this.executor = executor;
+    this.reasons = reasons;
     this.limits = limits;
     this.workDir = workDir;
     this.clock = clock;
@@ -88,16 +92,13 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       Duration waited = Duration.between(request.createdAt(), clock.instant());
       if (current.value().status() == TaskStatus.PENDING && waited.compareTo(limits.ttl()) > 0) {
         Outcome expired =
-            Outcome.failed(
-                TaskStatus.UNEXPECTED_ERRORS, executor.reasons().expired(waited), Limit.TTL);
+            Outcome.failed(TaskStatus.UNEXPECTED_ERRORS, reasons.expired(waited), Limit.TTL);
         return finish(request, current, expired, null);
       }
       if (delivered > limits.maxAttempts()) {
         Outcome gaveUp =
             Outcome.failed(
-                TaskStatus.UNEXPECTED_ERRORS,
-                executor.reasons().workerLostEveryTime(),
-                Limit.MAX_ATTEMPTS);
+                TaskStatus.UNEXPECTED_ERRORS, reasons.workerLostEveryTime(), Limit.MAX_ATTEMPTS);
         return finish(request, current, gaveUp, null);
       }
       if (current.value().status() == TaskStatus.EXECUTING) {

@@ -8,8 +8,8 @@ import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.store.NatsTaskStore;
-import io.gitfaas.store.ResultStore;
 import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
@@ -129,9 +129,10 @@ public final class WorkerMain {
         var processor =
             new TaskProcessor(
                 new NatsTaskStore(resources),
-                new ResultStore(resources),
+                new NatsResultStore(resources),
                 new Admission(resources),
                 executor,
+                executor.reasons(),
                 settings.limits(),
                 workDir.resolve("tasks"),
                 Clock.systemUTC());

@@ -6,6 +6,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskQueue;
@@ -62,7 +63,7 @@ final class WorkerHarness implements AutoCloseable {
     resources.ensure(); // as the frontend does
     worker = WorkerMain.Worker.start(settings);
     tasks = new NatsTaskStore(resources);
-    results = new ResultStore(resources);
+    results = new NatsResultStore(resources);
     submission =
         new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 1000);
   }

@@ -1,0 +1,182 @@
+package io.gitfaas.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.config.Settings.TaskLimits;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.InMemoryResultStore;
+import io.gitfaas.store.InMemoryTaskStore;
+import io.gitfaas.store.Versioned;
+import io.gitfaas.task.TaskRecord;
+import io.gitfaas.task.TaskRequest;
+import io.gitfaas.task.TaskStatus;
+import io.gitfaas.worker.TaskProcessor.Disposition;
+import io.gitfaas.worker.result.Outcome;
+import io.gitfaas.worker.result.Reasons;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The redelivery rules, with in-memory stores: what a worker does with a task for each state its
+ * record is in and each delivery count, and what it answers the consumer.
+ */
+class TaskProcessorTest {
+  static final String OWNER = "ann@example.com";
+  static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
+  static final TaskLimits LIMITS =
+      Settings.fromEnv(Map.of(), Settings.Service.WORKER).limits(); // 3 attempts, 20 min TTL
+
+  @TempDir Path workDir;
+  final InMemoryTaskStore tasks = new InMemoryTaskStore();
+  final InMemoryResultStore results = new InMemoryResultStore();
+  final Admission admission = Admission.inMemory();
+  final AtomicInteger runs = new AtomicInteger();
+  TaskPipeline pipeline =
+      (task, ws) -> {
+        runs.incrementAndGet();
+        return new Outcome.Builder().exit(0, null).build();
+      };
+
+  TaskProcessor processor() {
+    return new TaskProcessor(
+        tasks,
+        results,
+        admission,
+        (task, ws) -> pipeline.execute(task, ws),
+        new Reasons(LIMITS, 1L << 30),
+        LIMITS,
+        workDir,
+        Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  /** A submitted task, created {@code ago} before now. */
+  TaskRequest submitted(Duration ago) {
+    TaskRequest request =
+        new TaskRequest(
+            UUID.randomUUID(), OWNER, "https://x/y.git", null, List.of(), NOW.minus(ago));
+    tasks.create(OWNER, TaskRecord.pending(request));
+    admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
+    return request;
+  }
+
+  TaskRecord record(TaskRequest r) {
+    return tasks.get(OWNER, r.taskId()).orElseThrow().value();
+  }
+
+  /** The record as a worker that then died left it. */
+  void claimedBy(TaskRequest r, int attempt) throws Exception {
+    Versioned<TaskRecord> current = tasks.get(OWNER, r.taskId()).orElseThrow();
+    tasks.update(OWNER, current, current.value().executing(NOW, attempt));
+  }
+
+  @Test
+  void aNewTaskRunsAndIsAcknowledgedAfterItsStatus() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isEqualTo(1);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(record(r).attempt()).isEqualTo(1);
+    assertThat(results.size(OWNER, r.taskId(), 1)).isPresent();
+    assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+  }
+
+  @Test
+  void aTaskWhoseWorkerDiedRunsAgainAsTheNextAttempt() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    claimedBy(r, 1);
+
+    assertThat(processor().process(r, 2)).isEqualTo(Disposition.ACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(record(r).attempt()).isEqualTo(2);
+    assertThat(results.size(OWNER, r.taskId(), 2)).isPresent();
+  }
+
+  @Test
+  void aTaskFinishedBeforeItsAcknowledgementIsOnlyAcknowledged() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    processor().process(r, 1);
+
+    assertThat(processor().process(r, 2)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskWithoutARecordIsDroppedAndReleased() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    tasks.delete(OWNER, r.taskId());
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isZero();
+    assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+  }
+
+  @Test
+  void aTaskWhoseWorkersKeepDyingEndsAsThePlatformsFault() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    claimedBy(r, 3);
+
+    assertThat(processor().process(r, 4)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isZero();
+    assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
+    assertThat(record(r).reason()).contains("TASK_MAX_ATTEMPTS");
+    assertThat(results.size(OWNER, r.taskId(), 3)).isPresent();
+  }
+
+  @Test
+  void aTaskThatWaitedPastItsTtlIsNotRunAndSaysWhy() throws Exception {
+    TaskRequest r = submitted(LIMITS.ttl().plusSeconds(1));
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isZero();
+    assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
+    assertThat(record(r).reason()).contains("expired", "TASK_TTL");
+  }
+
+  @Test
+  void aFaultOfTheWorkerHandsTheTaskBack() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    pipeline =
+        (task, ws) -> {
+          throw new IOException("disk full");
+        };
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.HAND_BACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
+    assertThat(record(r).reason()).contains("worker error", "disk full");
+  }
+
+  @Test
+  void anAttemptThatLostItsTaskLeavesItAndKeepsNoResult() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    // While this attempt runs, the task is handed to another worker (its lease ran out).
+    pipeline =
+        (task, ws) -> {
+          try {
+            Versioned<TaskRecord> mine = tasks.get(OWNER, task.taskId()).orElseThrow();
+            Versioned<TaskRecord> back =
+                tasks.update(OWNER, mine, mine.value().requeued("its worker was lost"));
+            tasks.update(OWNER, back, back.value().executing(NOW, 2));
+          } catch (io.gitfaas.store.StaleRevisionException e) {
+            throw new AssertionError(e);
+          }
+          return new Outcome.Builder().exit(0, null).build();
+        };
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.LEAVE);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.EXECUTING);
+    assertThat(record(r).attempt()).isEqualTo(2);
+    assertThat(results.size(OWNER, r.taskId(), 1)).isEmpty();
+  }
+}

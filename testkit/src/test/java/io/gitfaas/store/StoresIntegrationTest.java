@@ -8,9 +8,6 @@ import io.gitfaas.store.Admission.Found;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The NATS-backed admission and result stores against a real nats-server (the task store: {@link
- * TaskStoreContract}).
+ * The NATS-backed admission against a real nats-server (the task and result stores: {@link
+ * TaskStoreContract}, {@link ResultStoreContract}).
  */
 class StoresIntegrationTest {
   static NatsTestServer nats;
@@ -67,23 +64,5 @@ class StoresIntegrationTest {
     admission.release(user, third);
     admission.release(user, third);
     assertThat(admission.active(user)).containsExactly(absentRecently);
-  }
-
-  @Test
-  void resultsRoundTripPerOwner() throws Exception {
-    ResultStore results = new NatsResultStore(resources);
-    UUID id = UUID.randomUUID();
-    Path zip = Files.createTempFile("result", ".zip");
-    byte[] content = new byte[3 * 1024 * 1024 + 17];
-    new java.util.Random(1).nextBytes(content);
-    Files.write(zip, content);
-    results.put("res@example.com", id, 1, zip);
-
-    assertThat(results.size("res@example.com", id, 1)).hasValue(content.length);
-    assertThat(results.size("thief@example.com", id, 1)).isEmpty();
-    var out = new ByteArrayOutputStream();
-    results.copyTo("res@example.com", id, 1, out);
-    assertThat(out.toByteArray()).isEqualTo(content);
-    Files.delete(zip);
   }
 }

@@ -1,5 +1,7 @@
 package io.gitfaas.devidp;
 
+import io.gitfaas.config.Env;
+import io.gitfaas.config.SettingsException;
 import java.net.InetAddress;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
@@ -22,11 +24,22 @@ public final class DevIdentityProviderMain {
                               "claims": {"email_verified": true}}]}]}
       """;
 
+  static final String DEFAULT_HOST = "127.0.0.1";
+  static final int DEFAULT_PORT = 4190;
+
   private DevIdentityProviderMain() {}
 
   public static void main(String[] args) throws Exception {
-    String host = System.getenv().getOrDefault("DEV_IDP_HOST", "127.0.0.1");
-    int port = Integer.parseInt(System.getenv().getOrDefault("DEV_IDP_PORT", "4190"));
+    Env env = new Env(System.getenv());
+    String host = env.string("DEV_IDP_HOST", DEFAULT_HOST);
+    int port = env.integer("DEV_IDP_PORT", DEFAULT_PORT, 1, 65535);
+    try {
+      env.check();
+    } catch (SettingsException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
     MockOAuth2Server server = start(host, port);
     System.out.println("dev identity provider: " + server.issuerUrl("default"));
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "shutdown"));

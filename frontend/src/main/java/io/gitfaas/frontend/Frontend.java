@@ -81,7 +81,7 @@ public final class Frontend {
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             settings.limits(),
             Clock.systemUTC());
-    long injectMax = settings.observer().injectMaxBytes();
+    long injectMax = fs.injectMaxBytes();
     var streams = new StreamRoutes(connection, tasks);
     var admin =
         new AdminRoutes(

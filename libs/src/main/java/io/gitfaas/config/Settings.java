@@ -56,7 +56,8 @@ public record Settings(
       String oidcIssuerUrl,
       String oidcClientId,
       String oidcEmailClaim,
-      Set<String> adminEmails) {}
+      Set<String> adminEmails,
+      long injectMaxBytes) {}
 
   public record WorkerSettings(
       int concurrency,
@@ -84,7 +85,6 @@ public record Settings(
       int minWorkers,
       int maxWorkers,
       ScalerKind scaler,
-      long injectMaxBytes,
       Duration scaleDownAfter,
       String workerCommand,
       Path stateDir,
@@ -96,6 +96,9 @@ public record Settings(
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_BUILD_TIMEOUT = Duration.ofSeconds(120);
+
+  /** The largest file injectFile accepts. */
+  public static final long DEFAULT_INJECT_MAX_BYTES = 64L << 20;
 
   /** Files and directories a task's checkout and writable directories may hold together. */
   public static final int DEFAULT_MAX_FILES = 100_000;
@@ -178,7 +181,8 @@ public record Settings(
             stripTrailingSlash(env.string("OIDC_ISSUER_URL", null)),
             env.string("OIDC_CLIENT_ID", null),
             env.string("OIDC_EMAIL_CLAIM", "email"),
-            env.list("ADMIN_EMAILS"));
+            env.list("ADMIN_EMAILS"),
+            env.size("INJECT_MAX_BYTES", DEFAULT_INJECT_MAX_BYTES, K, 4 * G));
     if (service == Service.FRONTEND) {
       env.require(frontend.oidcIssuerUrl() != null, "OIDC_ISSUER_URL", "required by the frontend");
       env.require(frontend.oidcClientId() != null, "OIDC_CLIENT_ID", "required by the frontend");
@@ -208,7 +212,6 @@ public record Settings(
             env.integer("MIN_WORKERS", 3, 0, 1000),
             env.integer("MAX_WORKERS", 10, 1, 1000),
             env.choice("SCALER", ScalerKind.class, ScalerKind.PROCESS),
-            env.size("INJECT_MAX_BYTES", 64 * M, K, 4 * G),
             env.duration(
                 "SCALE_DOWN_AFTER", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
             env.string("WORKER_COMMAND", "java -jar worker/target/worker-all.jar"),

@@ -29,7 +29,7 @@ class SettingsTest {
     assertThat(s.observer().maxWorkers()).isEqualTo(10);
     assertThat(s.observer().scaler()).isEqualTo(Settings.ScalerKind.PROCESS);
     assertThat(s.worker().concurrency()).isEqualTo(1);
-    assertThat(s.observer().injectMaxBytes()).isEqualTo(64L << 20);
+    assertThat(s.frontend().injectMaxBytes()).isEqualTo(64L << 20);
   }
 
   @Test

@@ -38,8 +38,10 @@ public interface TaskStore {
   List<TaskRecord> list(String owner);
 
   /**
-   * Reports every task of the user as it is now, then every change as it happens, until the
-   * returned handle is closed. Nothing is missed between the snapshot and the changes.
+   * Reports every task of the user as it is now, then each change as it happens, until the returned
+   * handle is closed. Nothing is missed between the snapshot and the changes; a record keeps its
+   * latest state only, so a change overtaken before the watch saw it may be skipped, never the
+   * latest one.
    */
   AutoCloseable watch(String owner, TaskListener listener);
 

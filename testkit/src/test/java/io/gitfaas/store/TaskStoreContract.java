@@ -125,9 +125,12 @@ abstract class TaskStoreContract {
                   }
                 })) {
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("caught up"));
-      store().update(owner, first, first.value().executing(Instant.now(), 1));
-      store().delete(owner, first.value().taskId());
       String id = first.value().taskId().toString();
+      store().update(owner, first, first.value().executing(Instant.now(), 1));
+      // A record keeps its latest state only: a change overtaken before the watch saw it may be
+      // skipped, so each change is awaited before the next.
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("EXECUTING " + id));
+      store().delete(owner, first.value().taskId());
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("removed " + id));
       assertThat(seen)
           .containsExactly("PENDING " + id, "caught up", "EXECUTING " + id, "removed " + id);

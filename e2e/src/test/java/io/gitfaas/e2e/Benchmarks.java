@@ -220,7 +220,7 @@ class Benchmarks {
       SandboxCommand.writeIdentity(identity);
       Sandbox sandbox =
           new Sandbox(
-              new SandboxCommand(Path.of("/usr/bin/bwrap"), identity, null),
+              new SandboxCommand(Path.of("/usr/bin/bwrap"), identity),
               Path.of("/usr/bin/prlimit"),
               Cgroups.detect(Path.of("/sys/fs/cgroup")));
       Path gocache =

@@ -98,7 +98,7 @@ public final class WorkerMain {
               : null;
       Sandbox sandbox =
           new Sandbox(
-              new SandboxCommand(bwrap, ws.workDir().resolve("identity"), null),
+              new SandboxCommand(bwrap, ws.workDir().resolve("identity")),
               findOnPath("prlimit"),
               Cgroups.detect(Path.of("/sys/fs/cgroup")));
       SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));

@@ -45,7 +45,6 @@ public final class GoRuntime implements Runtime {
     if (goMod.isEmpty()) {
       steps.add(Step.offline("go mod init", List.of(go, "mod", "init", "task")));
     } else if (REQUIRE.matcher(goMod.get()).find()) {
-      RepoFile.read(src, "go.sum"); // refused the same way when it is a link or too large
       steps.add(
           Step.download(
               "go mod download",

@@ -44,9 +44,6 @@ public final class NodeRuntime implements Runtime {
     }
     if (!deps.isEmpty()) {
       DependencyPolicy.checkNpmDependencies(deps);
-      for (String lock : LOCK_FILES) {
-        RepoFile.read(src, lock); // refused the same way when it is a link or too large
-      }
       // Outside the repository: its .npmrc, node_modules and scripts are not there to be used.
       steps.add(
           Step.download(

@@ -33,11 +33,6 @@ public final class RepoFile {
     return Files.exists(src.resolve(name), LinkOption.NOFOLLOW_LINKS);
   }
 
-  /** Whether {@code name} is a plain file at the root (not a link, not a directory). */
-  public static boolean isFile(Path src, String name) {
-    return Files.isRegularFile(src.resolve(name), LinkOption.NOFOLLOW_LINKS);
-  }
-
   /** The file's bytes; empty when there is no such file. */
   public static Optional<byte[]> read(Path src, String name) throws RefusedBuildException {
     Path file = src.resolve(name);

@@ -43,18 +43,14 @@ public final class SandboxCommand {
 
   private final Path bwrap;
   private final Path identityDir;
-  private final Path egressSocket;
 
   /**
    * @param identityDir holds the sandbox's passwd and group files (so programs that look up their
    *     user find one and nothing of the host's accounts) and the egress bridge
-   * @param egressSocket the egress proxy's socket for steps whose spec binds none of its own at
-   *     {@link #EGRESS_SOCKET}, or null
    */
-  public SandboxCommand(Path bwrap, Path identityDir, Path egressSocket) {
+  public SandboxCommand(Path bwrap, Path identityDir) {
     this.bwrap = bwrap;
     this.identityDir = identityDir;
-    this.egressSocket = egressSocket;
   }
 
   public List<String> argv(SandboxSpec spec) {
@@ -68,10 +64,8 @@ public final class SandboxCommand {
     a.addAll(List.of("--disable-userns", "--seccomp", Integer.toString(SECCOMP_FD)));
     if (spec.network()) {
       if (!spec.readOnlyBinds().containsValue(EGRESS_SOCKET)) {
-        if (egressSocket == null) {
-          throw new IllegalStateException("a step asks for the network, but there is no egress");
-        }
-        a.addAll(List.of("--ro-bind", egressSocket.toString(), EGRESS_SOCKET));
+        throw new IllegalStateException(
+            "a step asks for the network, but binds no egress socket at " + EGRESS_SOCKET);
       }
       a.addAll(
           List.of("--ro-bind", identityDir.resolve("egress-bridge.py").toString(), EGRESS_BRIDGE));

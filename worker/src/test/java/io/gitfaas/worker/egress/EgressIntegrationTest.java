@@ -65,7 +65,7 @@ class EgressIntegrationTest {
     SandboxCommand.writeIdentity(identity);
     Sandbox sandbox =
         new Sandbox(
-            new SandboxCommand(Path.of("/usr/bin/bwrap"), identity, proxy.socket()),
+            new SandboxCommand(Path.of("/usr/bin/bwrap"), identity),
             Path.of("/usr/bin/prlimit"),
             Cgroups.NONE);
     SandboxSpec spec =
@@ -73,7 +73,7 @@ class EgressIntegrationTest {
             List.of("/usr/bin/python3", "-c", script),
             "/",
             Map.of(),
-            Map.of(),
+            Map.of(proxy.socket(), SandboxCommand.EGRESS_SOCKET),
             Map.of("PATH", "/usr/bin:/bin"),
             true,
             Duration.ofSeconds(30),

@@ -10,15 +10,20 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SandboxCommandTest {
-  final SandboxCommand command =
-      new SandboxCommand(Path.of("/usr/bin/bwrap"), Path.of("/id"), Path.of("/w/egress.sock"));
+  final SandboxCommand command = new SandboxCommand(Path.of("/usr/bin/bwrap"), Path.of("/id"));
 
   SandboxSpec spec(boolean network, List<String> argv) {
     return new SandboxSpec(
         argv,
         "/work/src",
         Map.of(Path.of("/host/src"), "/work/src", Path.of("/host/out"), "/work/output"),
-        Map.of(Path.of("/host/bin"), "/work/bin"),
+        network
+            ? Map.of(
+                Path.of("/host/bin"),
+                "/work/bin",
+                Path.of("/w/egress.sock"),
+                SandboxCommand.EGRESS_SOCKET)
+            : Map.of(Path.of("/host/bin"), "/work/bin"),
         Map.of("PATH", "/usr/bin", "OUTPUT_DIR", "/work/output"),
         network,
         Duration.ofSeconds(1),

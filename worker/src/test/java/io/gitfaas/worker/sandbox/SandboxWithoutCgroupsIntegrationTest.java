@@ -20,7 +20,7 @@ class SandboxWithoutCgroupsIntegrationTest {
     SandboxCommand.writeIdentity(dir.resolve("id"));
     Sandbox sandbox =
         new Sandbox(
-            new SandboxCommand(Path.of("/usr/bin/bwrap"), dir.resolve("id"), null),
+            new SandboxCommand(Path.of("/usr/bin/bwrap"), dir.resolve("id")),
             Path.of("/usr/bin/prlimit"),
             Cgroups.NONE);
     SandboxSpec spec =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.UserKey;
 import io.gitfaas.testkit.GoRepos;
 import io.gitfaas.worker.limits.Cgroups;
@@ -302,7 +303,7 @@ class Benchmarks {
                   "OBSERVER_STATE_DIR", stack.dir.resolve("observer-state").toString()));
       long observerStart = System.nanoTime();
       var systemStatus =
-          new io.gitfaas.system.SystemStatusStore(
+          new io.gitfaas.system.NatsSystemStatusStore(
               new NatsResources(
                   stack.connection, Duration.ofMinutes(20), Duration.ofSeconds(30), 1));
       Instant observed = Instant.now();
@@ -333,7 +334,7 @@ class Benchmarks {
       double[] proxied = wrk(stack.baseUrl() + statusPath, "Cookie: _oauth2_proxy=" + cookie);
       var kv =
           stack.connection.keyValue(
-              NatsResources.USER_BUCKET_PREFIX + UserKey.of("burst@example.com"));
+              NatsTopology.USER_BUCKET_PREFIX + UserKey.of("burst@example.com"));
       double[] raw = load(() -> kv.get(ids.get(0)) != null ? 200 : 404);
       long observerTicks = (System.nanoTime() - observerStart) / 1_000_000_000L;
       long observerLaterKb = rssKb(observer.pid());

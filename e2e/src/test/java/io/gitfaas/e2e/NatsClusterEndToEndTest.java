@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.store.NatsTaskStore;
-import io.gitfaas.store.TaskQueue;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
@@ -68,7 +69,7 @@ class NatsClusterEndToEndTest {
               });
       var tasks = new NatsTaskStore(resources);
       var submission =
-          new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
+          new TaskSubmission(new Admission(resources), tasks, new NatsTaskQueue(connection), 80);
       List<WorkerMain.Worker> workers = new ArrayList<>();
       workers.add(WorkerMain.Worker.start(settings));
       workers.add(WorkerMain.Worker.start(settings));
@@ -94,7 +95,7 @@ class NatsClusterEndToEndTest {
         String leader =
             connection
                 .jetStreamManagement()
-                .getStreamInfo(NatsResources.TASK_STREAM)
+                .getStreamInfo(NatsTopology.TASK_STREAM)
                 .getClusterInfo()
                 .getLeader();
         cluster.kill(Integer.parseInt(leader.replace("node", "")));

@@ -13,16 +13,16 @@ import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
 import io.gitfaas.frontend.auth.UnauthenticatedException;
 import io.gitfaas.git.GitUrlPolicy;
-import io.gitfaas.inject.InjectionStore;
+import io.gitfaas.inject.NatsInjectionRequests;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.NatsResultStore;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.StoreException;
-import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
-import io.gitfaas.system.SystemStatusStore;
+import io.gitfaas.system.NatsSystemStatusStore;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -74,7 +74,7 @@ public final class Frontend {
             new TaskSubmission(
                 new Admission(resources),
                 tasks,
-                new TaskQueue(connection),
+                new NatsTaskQueue(connection),
                 settings.limits().maxActivePerUser()),
             tasks,
             new NatsResultStore(resources),
@@ -85,7 +85,9 @@ public final class Frontend {
     var streams = new StreamRoutes(connection, tasks);
     var admin =
         new AdminRoutes(
-            new SystemStatusStore(resources), new InjectionStore(connection, resources), injectMax);
+            new NatsSystemStatusStore(resources),
+            new NatsInjectionRequests(connection, resources),
+            injectMax);
     var verifier =
         new OidcTokenVerifier(
             fs.oidcIssuerUrl(), fs.oidcClientId(), fs.oidcEmailClaim(), fs.adminEmails());

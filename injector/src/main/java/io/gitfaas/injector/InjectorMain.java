@@ -3,11 +3,12 @@ package io.gitfaas.injector;
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.inject.InjectedFileName;
+import io.gitfaas.inject.InjectionApplier;
 import io.gitfaas.inject.InjectionRequest;
-import io.gitfaas.inject.InjectionStore;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.nats.PullLoop;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -55,22 +56,22 @@ public final class InjectorMain {
 
   /** Starts the injector's loop; tests start it in-process through this too. */
   public static Thread start(Connection connection, NatsResources resources) throws Exception {
-    InjectionStore store = new InjectionStore(connection, resources);
+    InjectionApplier applier = new InjectionApplier(resources);
     Path scratch = Files.createTempDirectory("gitfaas-injector-");
     PullLoop loop =
         new PullLoop(
                 connection,
-                NatsResources.INJECTION_STREAM,
-                NatsResources.INJECTOR_CONSUMER,
+                NatsTopology.INJECTION_STREAM,
+                NatsTopology.INJECTOR_CONSUMER,
                 "injector",
-                msg -> handle(store, msg, scratch),
+                msg -> handle(applier, msg, scratch),
                 error -> Runtime.getRuntime().halt(70))
             .start();
     LOG.info("injector ready");
     return loop.thread();
   }
 
-  private static void handle(InjectionStore store, Message msg, Path scratch) {
+  private static void handle(InjectionApplier applier, Message msg, Path scratch) {
     InjectionRequest request;
     try {
       request = Json.read(msg.getData(), InjectionRequest.class);
@@ -85,7 +86,7 @@ public final class InjectorMain {
       return;
     }
     try {
-      store.apply(request, scratch);
+      applier.apply(request, scratch);
       msg.ack();
       LOG.info(
           "{} {} ({} bytes, by {})",

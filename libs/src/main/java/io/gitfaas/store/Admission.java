@@ -146,7 +146,8 @@ public final class Admission {
     entries.write(key, revision, Json.write(ids));
   }
 
-  private static final class KvEntries implements Entries {
+  /** Entries in the admission KV bucket, compare-and-set on the key's revision. */
+  static final class KvEntries implements Entries {
     private final NatsResources resources;
 
     KvEntries(NatsResources resources) {
@@ -186,7 +187,8 @@ public final class Admission {
     }
   }
 
-  private static final class InMemoryEntries implements Entries {
+  /** Entries in a map, with the bucket's revision rules. */
+  static final class InMemoryEntries implements Entries {
     private final Map<String, Versioned<byte[]>> entries = new java.util.HashMap<>();
     private long revision;
 

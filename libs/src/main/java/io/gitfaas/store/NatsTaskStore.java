@@ -58,7 +58,10 @@ public final class NatsTaskStore implements TaskStore {
   @Override
   public Optional<byte[]> getJson(String owner, UUID taskId) {
     try {
-      return resources.userValue(UserKey.of(owner), taskId.toString());
+      KeyValueEntry entry = bucket(owner).get(taskId.toString());
+      return entry == null || entry.getOperation() != KeyValueOperation.PUT
+          ? Optional.empty()
+          : Optional.of(entry.getValue());
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not read task " + taskId, e);
     }

@@ -1,6 +1,6 @@
 package io.gitfaas.observer;
 
-import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.NatsTopology;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ConsumerInfo;
@@ -24,8 +24,8 @@ public final class LagProbe {
   public QueueSample sample() throws IOException, JetStreamApiException {
     var jsm = connection.jetStreamManagement();
     ConsumerInfo consumer =
-        jsm.getConsumerInfo(NatsResources.TASK_STREAM, NatsResources.WORKER_CONSUMER);
-    StreamInfo stream = jsm.getStreamInfo(NatsResources.TASK_STREAM);
+        jsm.getConsumerInfo(NatsTopology.TASK_STREAM, NatsTopology.WORKER_CONSUMER);
+    StreamInfo stream = jsm.getStreamInfo(NatsTopology.TASK_STREAM);
     Instant now = clock.instant();
     long oldest = 0;
     if (stream.getStreamState().getMsgCount() > 0) {

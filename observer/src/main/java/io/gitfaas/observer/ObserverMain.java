@@ -5,7 +5,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
-import io.gitfaas.system.SystemStatusStore;
+import io.gitfaas.system.NatsSystemStatusStore;
 import io.nats.client.Connection;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -74,7 +74,7 @@ public final class ObserverMain {
                 settings.worker().concurrency(),
                 os.congestionThreshold(),
                 os.scaleDownAfter()),
-            new SystemStatusStore(resources),
+            new NatsSystemStatusStore(resources),
             os,
             settings.worker().concurrency());
     ScheduledExecutorService loop =
@@ -82,7 +82,7 @@ public final class ObserverMain {
     loop.scheduleWithFixedDelay(
         () -> {
           try {
-            resources.ensureObserverBucket();
+            resources.topology().ensureObserverBucket();
           } catch (Exception e) {
             LOG.warn("observer bucket not ready: {}", e.toString());
             return;

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.NatsSettings;
-import io.gitfaas.inject.InjectionStore;
+import io.gitfaas.inject.InjectedFilesMirror;
+import io.gitfaas.inject.InjectionApplier;
+import io.gitfaas.inject.NatsInjectionRequests;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -59,12 +61,12 @@ class NatsPermissionsIntegrationTest {
     Settings settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
     try (Connection injector = connect("injector")) {
       var staged =
-          new InjectionStore(frontend, NatsResources.of(frontend, settings))
+          new NatsInjectionRequests(frontend, NatsResources.of(frontend, settings))
               .stage("data.txt", new ByteArrayInputStream("42".getBytes()), 1024, "root");
       Path scratch = Files.createTempDirectory("inject");
-      new InjectionStore(injector, NatsResources.of(injector, settings)).apply(staged, scratch);
+      new InjectionApplier(NatsResources.of(injector, settings)).apply(staged, scratch);
       Path mirror = scratch.resolve("mirror");
-      new InjectionStore(worker, NatsResources.of(worker, settings)).mirror(mirror);
+      new InjectedFilesMirror(NatsResources.of(worker, settings)).mirror(mirror);
       assertThat(Files.readString(mirror.resolve("data.txt"))).isEqualTo("42");
     }
   }
@@ -90,30 +92,30 @@ class NatsPermissionsIntegrationTest {
             io.nats.client.JetStreamOptions.builder()
                 .requestTimeout(Duration.ofSeconds(2))
                 .build());
-    assertThatThrownBy(() -> js.publish(NatsResources.TASK_SUBJECT, "x".getBytes()))
+    assertThatThrownBy(() -> js.publish(NatsTopology.TASK_SUBJECT, "x".getBytes()))
         .isInstanceOf(Exception.class);
     var jsm =
         worker.jetStreamManagement(
             io.nats.client.JetStreamOptions.builder()
                 .requestTimeout(Duration.ofSeconds(2))
                 .build());
-    assertThatThrownBy(() -> jsm.deleteStream(NatsResources.TASK_STREAM))
+    assertThatThrownBy(() -> jsm.deleteStream(NatsTopology.TASK_STREAM))
         .isInstanceOf(Exception.class);
-    assertThat(frontend.jetStreamManagement().getStreamInfo(NatsResources.TASK_STREAM)).isNotNull();
+    assertThat(frontend.jetStreamManagement().getStreamInfo(NatsTopology.TASK_STREAM)).isNotNull();
   }
 
   @Test
   void theFrontendCannotTakeTasksFromTheQueue() throws Exception {
-    frontend.jetStream().publish(NatsResources.TASK_SUBJECT, "{}".getBytes());
+    frontend.jetStream().publish(NatsTopology.TASK_SUBJECT, "{}".getBytes());
     var fromFrontend =
         frontend
-            .getStreamContext(NatsResources.TASK_STREAM)
-            .getConsumerContext(NatsResources.WORKER_CONSUMER);
+            .getStreamContext(NatsTopology.TASK_STREAM)
+            .getConsumerContext(NatsTopology.WORKER_CONSUMER);
     assertThat(fromFrontend.next(Duration.ofSeconds(2))).isNull();
     var fromWorker =
         worker
-            .getStreamContext(NatsResources.TASK_STREAM)
-            .getConsumerContext(NatsResources.WORKER_CONSUMER);
+            .getStreamContext(NatsTopology.TASK_STREAM)
+            .getConsumerContext(NatsTopology.WORKER_CONSUMER);
     var msg = fromWorker.next(Duration.ofSeconds(5));
     assertThat(msg).isNotNull();
     msg.ack();
@@ -121,7 +123,7 @@ class NatsPermissionsIntegrationTest {
 
   @Test
   void theFrontendCannotPurgeTheQueue() {
-    assertThatThrownBy(() -> frontend.jetStreamManagement().purgeStream(NatsResources.TASK_STREAM))
+    assertThatThrownBy(() -> frontend.jetStreamManagement().purgeStream(NatsTopology.TASK_STREAM))
         .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
   }
 
@@ -138,7 +140,7 @@ class NatsPermissionsIntegrationTest {
   @Test
   void theFrontendCannotShortenWhatStreamsKeep() throws Exception {
     var jsm = frontend.jetStreamManagement(QUICK);
-    for (String stream : List.of(NatsResources.TASK_STREAM, "OBJ_results")) {
+    for (String stream : List.of(NatsTopology.TASK_STREAM, "OBJ_results")) {
       var config = jsm.getStreamInfo(stream).getConfiguration();
       denied(
           () ->
@@ -152,18 +154,18 @@ class NatsPermissionsIntegrationTest {
   @Test
   void theFrontendCannotMakeAnotherConsumerOfTheQueue() throws Exception {
     var jsm = frontend.jetStreamManagement(QUICK);
-    for (String filter : new String[] {NatsResources.TASK_SUBJECT, null}) {
+    for (String filter : new String[] {NatsTopology.TASK_SUBJECT, null}) {
       denied(
           () ->
               jsm.addOrUpdateConsumer(
-                  NatsResources.TASK_STREAM,
+                  NatsTopology.TASK_STREAM,
                   ConsumerConfiguration.builder()
                       .durable("thief")
                       .filterSubject(filter)
                       .ackPolicy(AckPolicy.Explicit)
                       .build()));
     }
-    denied(() -> jsm.deleteConsumer(NatsResources.TASK_STREAM, NatsResources.WORKER_CONSUMER));
+    denied(() -> jsm.deleteConsumer(NatsTopology.TASK_STREAM, NatsTopology.WORKER_CONSUMER));
   }
 
   @Test

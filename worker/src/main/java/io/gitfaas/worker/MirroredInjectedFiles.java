@@ -1,6 +1,6 @@
 package io.gitfaas.worker;
 
-import io.gitfaas.inject.InjectionStore;
+import io.gitfaas.inject.InjectedFilesMirror;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,13 +20,13 @@ final class MirroredInjectedFiles implements TaskExecutor.InjectedFiles {
   private static final Logger LOG = LoggerFactory.getLogger(MirroredInjectedFiles.class);
   static final Duration RECHECK = Duration.ofSeconds(30);
 
-  private final InjectionStore store;
+  private final InjectedFilesMirror store;
   private final Path dir;
   private final AtomicBoolean stale = new AtomicBoolean(true);
   private AutoCloseable watch;
   private long checkedAt;
 
-  MirroredInjectedFiles(InjectionStore store, Path dir) {
+  MirroredInjectedFiles(InjectedFilesMirror store, Path dir) {
     this.store = store;
     this.dir = dir;
   }

@@ -1,7 +1,7 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.json.Json;
-import io.gitfaas.nats.NatsResources;
+import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.nats.PullLoop;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.worker.TaskProcessor.Disposition;
@@ -69,8 +69,8 @@ public final class TaskConsumer {
       loops.add(
           new PullLoop(
                   connection,
-                  NatsResources.TASK_STREAM,
-                  NatsResources.WORKER_CONSUMER,
+                  NatsTopology.TASK_STREAM,
+                  NatsTopology.WORKER_CONSUMER,
                   "task-loop-" + i,
                   this::handle,
                   onFatal)

@@ -4,7 +4,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.git.GitUrlPolicy;
-import io.gitfaas.inject.InjectionStore;
+import io.gitfaas.inject.InjectedFilesMirror;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
@@ -124,7 +124,7 @@ public final class WorkerMain {
                 ws.userCacheLimit(),
                 egress,
                 new MirroredInjectedFiles(
-                    new InjectionStore(connection, resources), workDir.resolve("injected")),
+                    new InjectedFilesMirror(resources), workDir.resolve("injected")),
                 new NatsLiveOutput(connection));
         var processor =
             new TaskProcessor(

@@ -7,8 +7,8 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.store.NatsTaskStore;
-import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.task.TaskRecord;
@@ -62,7 +62,7 @@ class QueueExpiryIntegrationTest {
         resources.ensure();
         TaskStore tasks = new NatsTaskStore(resources);
         var submission =
-            new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 80);
+            new TaskSubmission(new Admission(resources), tasks, new NatsTaskQueue(connection), 80);
         String url = git.createRepo("late", Map.of("run.sh", "echo ran\n"));
         Instant created = Instant.now();
         var request = new TaskRequest(UUID.randomUUID(), USER, url, null, List.of(), created);

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.gitfaas.config.Settings;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
-import io.gitfaas.store.TaskQueue;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
@@ -42,7 +42,7 @@ class TaskConsumerIntegrationTest {
                 Duration.ofSeconds(30),
                 fatal::add);
         consumer.start();
-        TaskQueue queue = new TaskQueue(connection);
+        NatsTaskQueue queue = new NatsTaskQueue(connection);
         for (int i = 0; i < 2; i++) {
           queue.publish(
               new TaskRequest(

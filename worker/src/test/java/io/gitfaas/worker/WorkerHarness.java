@@ -7,9 +7,9 @@ import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.NatsResultStore;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.ResultStore;
-import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.task.TaskRecord;
@@ -65,7 +65,7 @@ final class WorkerHarness implements AutoCloseable {
     tasks = new NatsTaskStore(resources);
     results = new NatsResultStore(resources);
     submission =
-        new TaskSubmission(new Admission(resources), tasks, new TaskQueue(connection), 1000);
+        new TaskSubmission(new Admission(resources), tasks, new NatsTaskQueue(connection), 1000);
   }
 
   TaskRecord runToEnd(String user, String url, String ref, List<String> parameters) {

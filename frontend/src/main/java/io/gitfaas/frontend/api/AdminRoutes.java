@@ -3,7 +3,7 @@ package io.gitfaas.frontend.api;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.inject.InjectedFileName;
 import io.gitfaas.inject.InjectionRequest;
-import io.gitfaas.inject.InjectionStore;
+import io.gitfaas.inject.InjectionRequests;
 import io.gitfaas.system.SystemStatus;
 import io.gitfaas.system.SystemStatusStore;
 import io.javalin.http.Context;
@@ -21,10 +21,10 @@ public final class AdminRoutes {
   public static final long MULTIPART_OVERHEAD = 64 * 1024;
 
   private final SystemStatusStore system;
-  private final InjectionStore injections;
+  private final InjectionRequests injections;
   private final long injectMaxBytes;
 
-  public AdminRoutes(SystemStatusStore system, InjectionStore injections, long injectMaxBytes) {
+  public AdminRoutes(SystemStatusStore system, InjectionRequests injections, long injectMaxBytes) {
     this.system = system;
     this.injections = injections;
     this.injectMaxBytes = injectMaxBytes;
@@ -55,7 +55,7 @@ public final class AdminRoutes {
     InjectionRequest request;
     try (InputStream in = file.content()) {
       request = injections.stage(name, in, injectMaxBytes, admin.email());
-    } catch (InjectionStore.TooLargeException e) {
+    } catch (InjectionRequests.TooLargeException e) {
       throw tooLarge();
     } catch (IOException e) {
       throw new ApiException(400, "the upload could not be read: " + e.getMessage());

@@ -1,0 +1,231 @@
+package io.gitfaas.nats;
+
+import io.gitfaas.config.Settings;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.ObjectStoreConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every stream, consumer, KV bucket and object store of the system, declared in one place. Every
+ * service calls {@link #ensure()} at start-up. One rule for every stream: created when missing,
+ * never changed (a service's NATS user may not update streams, so nobody with its credentials can
+ * shorten how long tasks and results are kept); a stream that differs from this declaration is
+ * logged with the command that brings it in line. Consumers are created or updated.
+ */
+public final class NatsTopology {
+  private static final Logger LOG = LoggerFactory.getLogger(NatsTopology.class);
+
+  public static final String TASK_STREAM = "TASKS";
+  public static final String TASK_SUBJECT = "tasks.run";
+  public static final String WORKER_CONSUMER = "workers";
+  public static final String RESULTS_STORE = "results";
+  public static final String ADMISSION_BUCKET = "admission";
+  public static final String USER_BUCKET_PREFIX = "tasks-";
+  public static final String OBSERVER_BUCKET = "observer";
+  public static final String INJECTION_STREAM = "INJECTIONS";
+  public static final String INJECTION_SUBJECT = "injections.requests";
+  public static final String INJECTOR_CONSUMER = "injector";
+  public static final String UPLOADS_STORE = "uploads";
+  public static final String INJECTED_STORE = "injected";
+
+  /** How long a staged upload may wait for the injector. */
+  public static final Duration UPLOAD_TTL = Duration.ofHours(1);
+
+  /** How long the observer's scaling decisions are kept. */
+  public static final Duration OBSERVER_TTL = Duration.ofDays(1);
+
+  /** How long createTask's retried publishes are recognised as one task. */
+  public static final Duration TASK_DUPLICATE_WINDOW = Duration.ofMinutes(2);
+
+  /** How long the injector may hold a request before it is handed out again. */
+  public static final Duration INJECTOR_ACK_WAIT = Duration.ofMinutes(2);
+
+  public static final int INJECTOR_MAX_DELIVER = 10;
+
+  /** Tasks a worker consumer may hold unacknowledged across all workers. */
+  public static final int WORKER_MAX_ACK_PENDING = 10_000;
+
+  private final Connection connection;
+  private final Duration taskTtl;
+  private final Duration lease;
+  private final int replicas;
+
+  /**
+   * @param lease how long a worker may hold a task without extending it; after that JetStream hands
+   *     the task to another worker
+   */
+  public NatsTopology(Connection connection, Duration taskTtl, Duration lease, int replicas) {
+    this.connection = connection;
+    this.taskTtl = taskTtl;
+    this.lease = lease;
+    this.replicas = replicas;
+  }
+
+  public static NatsTopology of(Connection connection, Settings settings) {
+    return new NatsTopology(
+        connection, settings.limits().ttl(), settings.limits().lease(), settings.nats().replicas());
+  }
+
+  public void ensure() throws IOException, JetStreamApiException {
+    JetStreamManagement jsm = connection.jetStreamManagement();
+    declare(
+        jsm,
+        StreamConfiguration.builder()
+            .name(TASK_STREAM)
+            .subjects(TASK_SUBJECT)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            // No age limit: a task leaves the queue when a worker has taken it, never unseen. A
+            // worker that finds it waited past TASK_TTL ends it with a reason that says so.
+            // createTask publishes with the task id as message id: a retried publish is one task.
+            .duplicateWindow(TASK_DUPLICATE_WINDOW)
+            .build());
+    jsm.addOrUpdateConsumer(
+        TASK_STREAM,
+        ConsumerConfiguration.builder()
+            .durable(WORKER_CONSUMER)
+            .ackPolicy(AckPolicy.Explicit)
+            .deliverPolicy(DeliverPolicy.All)
+            .ackWait(lease)
+            // Unlimited: the worker counts deliveries itself and records the failure, so a task
+            // never silently stays EXECUTING after its last attempt.
+            .maxDeliver(-1)
+            .maxAckPending(WORKER_MAX_ACK_PENDING)
+            .build());
+    declare(
+        jsm,
+        StreamConfiguration.builder()
+            .name(INJECTION_STREAM)
+            .subjects(INJECTION_SUBJECT)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxAge(UPLOAD_TTL)
+            .build());
+    jsm.addOrUpdateConsumer(
+        INJECTION_STREAM,
+        ConsumerConfiguration.builder()
+            .durable(INJECTOR_CONSUMER)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(INJECTOR_ACK_WAIT)
+            .maxDeliver(INJECTOR_MAX_DELIVER)
+            .build());
+    declare(jsm, objectStore(UPLOADS_STORE, UPLOAD_TTL));
+    declare(jsm, objectStore(INJECTED_STORE, null));
+    declare(jsm, objectStore(RESULTS_STORE, taskTtl));
+    declare(jsm, bucket(ADMISSION_BUCKET, taskTtl));
+    ensureObserverBucket();
+  }
+
+  /** A user's task bucket: created on the user's first request. */
+  public void ensureUserBucket(String userKey) throws IOException, JetStreamApiException {
+    declare(connection.jetStreamManagement(), bucket(USER_BUCKET_PREFIX + userKey, taskTtl));
+  }
+
+  /** The observer's bucket; the observer declares it on its own, since it may start first. */
+  public void ensureObserverBucket() throws IOException, JetStreamApiException {
+    declare(connection.jetStreamManagement(), bucket(OBSERVER_BUCKET, OBSERVER_TTL));
+  }
+
+  /**
+   * A KV bucket's stream as the KV client makes it, less purge: no rollup message can wipe a key's
+   * history and no purge request a bucket. Nothing of ours purges a bucket; keys are deleted.
+   */
+  private StreamConfiguration bucket(String name, Duration ttl) {
+    KeyValueConfiguration config =
+        KeyValueConfiguration.builder()
+            .name(name)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxHistoryPerKey(1)
+            .ttl(ttl)
+            .build();
+    return StreamConfiguration.builder(config.getBackingConfig())
+        .allowRollup(false)
+        .denyPurge(true)
+        .build();
+  }
+
+  /** An object store's stream as the object store client makes it. */
+  private StreamConfiguration objectStore(String name, Duration ttl) {
+    var builder =
+        ObjectStoreConfiguration.builder(name).storageType(StorageType.File).replicas(replicas);
+    if (ttl != null) {
+      builder.ttl(ttl);
+    }
+    return builder.build().getBackingConfig();
+  }
+
+  private static void declare(JetStreamManagement jsm, StreamConfiguration wanted)
+      throws IOException, JetStreamApiException {
+    StreamConfiguration found;
+    try {
+      found = jsm.getStreamInfo(wanted.getName()).getConfiguration();
+    } catch (JetStreamApiException e) {
+      if (e.getErrorCode() != 404) {
+        throw e;
+      }
+      try {
+        jsm.addStream(wanted);
+      } catch (JetStreamApiException raced) {
+        // Another service created it between the look and the add: it is there, as declared.
+        if (raced.getApiErrorCode() != STREAM_NAME_IN_USE) {
+          throw raced;
+        }
+      }
+      return;
+    }
+    List<String> differences = differences(found, wanted);
+    if (!differences.isEmpty()) {
+      LOG.warn(
+          "stream {} differs from this version's declaration ({}); bring it in line with 'nats"
+              + " stream edit {}'",
+          wanted.getName(),
+          String.join(", ", differences),
+          wanted.getName());
+    }
+  }
+
+  /** JetStream's error code for a stream created with another configuration under that name. */
+  private static final int STREAM_NAME_IN_USE = 10058;
+
+  /**
+   * What a running stream does otherwise than declared, in the words of {@code nats stream edit}.
+   */
+  static List<String> differences(StreamConfiguration found, StreamConfiguration wanted) {
+    List<String> out = new ArrayList<>();
+    if (!found.getMaxAge().equals(wanted.getMaxAge())) {
+      out.add(
+          "--max-age="
+              + (wanted.getMaxAge().isZero() ? "0" : wanted.getMaxAge().toSeconds() + "s")
+              + " (is "
+              + found.getMaxAge()
+              + ")");
+    }
+    if (found.getReplicas() != wanted.getReplicas()) {
+      out.add("--replicas=" + wanted.getReplicas() + " (is " + found.getReplicas() + ")");
+    }
+    if (found.getDenyPurge() != wanted.getDenyPurge()) {
+      out.add((wanted.getDenyPurge() ? "--deny-purge" : "--allow-purge") + " (differs)");
+    }
+    if (found.getAllowRollup() != wanted.getAllowRollup()) {
+      out.add((wanted.getAllowRollup() ? "--allow-rollup" : "--no-allow-rollup") + " (differs)");
+    }
+    return out;
+  }
+}

@@ -1,0 +1,36 @@
+package io.gitfaas.store;
+
+import io.gitfaas.json.Json;
+import io.gitfaas.nats.NatsTopology;
+import io.gitfaas.task.TaskRequest;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.PublishOptions;
+import java.io.IOException;
+
+/** The work queue on JetStream: task requests published to the TASKS stream. */
+public final class NatsTaskQueue implements TaskQueue {
+  private final Connection connection;
+
+  public NatsTaskQueue(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** Publishes with the task id as message id, so a retried publish enqueues the task once. */
+  @Override
+  public void publish(TaskRequest request) {
+    try {
+      connection
+          .jetStream()
+          .publish(
+              NatsTopology.TASK_SUBJECT,
+              Json.write(request),
+              PublishOptions.builder()
+                  .messageId(request.taskId().toString())
+                  .expectedStream(NatsTopology.TASK_STREAM)
+                  .build());
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not enqueue task " + request.taskId(), e);
+    }
+  }
+}

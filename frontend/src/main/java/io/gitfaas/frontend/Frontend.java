@@ -13,16 +13,8 @@ import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
 import io.gitfaas.frontend.auth.UnauthenticatedException;
 import io.gitfaas.git.GitUrlPolicy;
-import io.gitfaas.inject.NatsInjectionRequests;
-import io.gitfaas.nats.NatsResources;
-import io.gitfaas.store.Admission;
-import io.gitfaas.store.NatsResultStore;
-import io.gitfaas.store.NatsTaskQueue;
-import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.store.StoreException;
-import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskSubmission;
-import io.gitfaas.system.NatsSystemStatusStore;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -66,28 +58,26 @@ public final class Frontend {
   }
 
   public static Javalin create(Settings settings, Connection connection) {
+    return create(settings, Backend.nats(connection, settings));
+  }
+
+  public static Javalin create(Settings settings, Backend backend) {
     var fs = settings.frontend();
-    NatsResources resources = NatsResources.of(connection, settings);
-    TaskStore tasks = new NatsTaskStore(resources);
     var routes =
         new TaskRoutes(
             new TaskSubmission(
-                new Admission(resources),
-                tasks,
-                new NatsTaskQueue(connection),
+                backend.admission(),
+                backend.tasks(),
+                backend.queue(),
                 settings.limits().maxActivePerUser()),
-            tasks,
-            new NatsResultStore(resources),
+            backend.tasks(),
+            backend.results(),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
             settings.limits(),
             Clock.systemUTC());
     long injectMax = fs.injectMaxBytes();
-    var streams = new StreamRoutes(connection, tasks);
-    var admin =
-        new AdminRoutes(
-            new NatsSystemStatusStore(resources),
-            new NatsInjectionRequests(connection, resources),
-            injectMax);
+    var streams = new StreamRoutes(backend.output(), backend.tasks());
+    var admin = new AdminRoutes(backend.system(), backend.injections(), injectMax);
     var verifier =
         new OidcTokenVerifier(
             fs.oidcIssuerUrl(), fs.oidcClientId(), fs.oidcEmailClaim(), fs.adminEmails());
@@ -104,7 +94,7 @@ public final class Frontend {
           config.events.serverStopping(streams::close);
           config.jetty.host = fs.host();
           config.jetty.port = fs.port();
-          config.routes.get("/healthz", ctx -> health(ctx, connection));
+          config.routes.get("/healthz", ctx -> health(ctx, backend));
           config.routes.get("/openapi.json", Frontend::openApi);
           // No answer of ours is ever to be taken for a script or a page by a browser's guess.
           config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
@@ -201,8 +191,8 @@ public final class Frontend {
     }
   }
 
-  private static void health(Context ctx, Connection connection) {
-    boolean up = connection.getStatus() == Connection.Status.CONNECTED;
+  private static void health(Context ctx, Backend backend) {
+    boolean up = backend.connected().getAsBoolean();
     JsonResponses.send(ctx, up ? 200 : 503, Map.of("nats", up ? "connected" : "disconnected"));
   }
 }

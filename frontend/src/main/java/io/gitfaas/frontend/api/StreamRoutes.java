@@ -2,13 +2,9 @@ package io.gitfaas.frontend.api;
 
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.TaskStore;
-import io.gitfaas.task.LiveOutput;
 import io.gitfaas.task.TaskRecord;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
-import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +25,7 @@ public final class StreamRoutes implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
   private static final Duration STATUS_CHECK = Duration.ofMillis(500);
 
-  private final Connection connection;
+  private final OutputFeed output;
   private final TaskStore tasks;
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timer =
@@ -40,8 +36,8 @@ public final class StreamRoutes implements AutoCloseable {
             return t;
           });
 
-  public StreamRoutes(Connection connection, TaskStore tasks) {
-    this.connection = connection;
+  public StreamRoutes(OutputFeed output, TaskStore tasks) {
+    this.output = output;
     this.tasks = tasks;
   }
 
@@ -109,9 +105,9 @@ public final class StreamRoutes implements AutoCloseable {
   }
 
   /**
-   * A running task's output: events {@code stdout} and {@code stderr} with {@code {"text"}} as the
-   * worker publishes them, then {@code end} with the task's status. Only the task's owner can
-   * listen; output printed before the stream opened is in the zip.
+   * A running task's output: {@code ready} once listening, events {@code stdout} and {@code stderr}
+   * with {@code {"text"}} as the worker publishes them, then {@code end} with the task's status.
+   * Only the task's owner can listen; output printed before the stream opened is in the zip.
    */
   public void streamTaskOutput(SseClient client) {
     Context ctx = client.ctx();
@@ -122,18 +118,19 @@ public final class StreamRoutes implements AutoCloseable {
       end(stream, task);
       return;
     }
-    Dispatcher dispatcher =
-        connection.createDispatcher(
-            msg -> {
-              String subject = msg.getSubject();
-              String name = subject.substring(subject.lastIndexOf('.') + 1);
-              if (!name.equals(LiveOutput.END)) {
-                stream.send(
-                    name, Map.of("text", new String(msg.getData(), StandardCharsets.UTF_8)));
-              }
-            });
-    dispatcher.subscribe(LiveOutput.allOf(user.email(), task.taskId()));
-    stream.onClose(() -> connection.closeDispatcher(dispatcher));
+    AutoCloseable listening =
+        output.listen(
+            user.email(), task.taskId(), (name, text) -> stream.send(name, Map.of("text", text)));
+    stream.onClose(
+        () -> {
+          try {
+            listening.close();
+          } catch (Exception e) {
+            LOG.debug("closing an output listener failed: {}", e.toString());
+          }
+        });
+    // From here on every chunk reaches this stream; what came before is in the result zip.
+    stream.send("ready", Map.of());
     // The end comes from the task's status, whatever phase it ended in.
     stream.every(
         STATUS_CHECK,

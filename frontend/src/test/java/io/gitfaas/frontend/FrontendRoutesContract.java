@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gitfaas.config.Settings;
 import io.gitfaas.json.Json;
-import io.gitfaas.nats.NatsConnector;
-import io.gitfaas.nats.NatsResources;
+import io.gitfaas.system.ScalingDecision;
+import io.gitfaas.system.SystemStatus;
 import io.gitfaas.testkit.FreePort;
-import io.gitfaas.testkit.NatsTestServer;
 import io.javalin.Javalin;
-import io.nats.client.Connection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,29 +29,40 @@ import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * The frontend against a real nats-server and a real OIDC provider, with no workers: tasks stay
- * PENDING, which is what the API's limits and errors are about.
+ * The frontend's routes against a real OIDC provider, run over each backend (JetStream, and the
+ * in-memory twins): the same requests get the same answers. No workers run: tasks stay PENDING
+ * unless a test moves them, which is what the API's limits and errors are about.
  */
-class FrontendIntegrationTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(60) // an awaited event that never comes fails the test, not the build
+abstract class FrontendRoutesContract {
   static final String CLIENT_ID = "gitfaas-test";
   static final int LIMIT = 80;
-  static NatsTestServer nats;
-  static MockOAuth2Server idp;
-  static Connection connection;
-  static Javalin app;
-  static HttpClient http = HttpClient.newHttpClient();
-  static String base;
-  static Settings settings;
+  final HttpClient http = HttpClient.newHttpClient();
+  MockOAuth2Server idp;
+  Javalin app;
+  String base;
+  Settings settings;
+  Backend backend;
+
+  /** Starts what the backend needs and returns it. */
+  abstract Backend startBackend(Map<String, String> env) throws Exception;
+
+  abstract void stopBackend() throws Exception;
+
+  /** Publishes a chunk of a running task's output, as a worker would. */
+  abstract void publishOutput(String owner, UUID taskId, String stream, String text)
+      throws Exception;
 
   @BeforeAll
-  static void start() throws Exception {
-    nats = new NatsTestServer();
+  void start() throws Exception {
     idp = new MockOAuth2Server();
     idp.start(FreePort.pick());
     Map<String, String> env = new HashMap<>();
-    env.put("NATS_URL", nats.url());
     env.put("OIDC_ISSUER_URL", idp.issuerUrl("default").toString());
     env.put("OIDC_CLIENT_ID", CLIENT_ID);
     env.put("FRONTEND_PORT", "0");
@@ -60,27 +70,26 @@ class FrontendIntegrationTest {
     env.put("GIT_ALLOW_PRIVATE_HOSTS", "true");
     env.put("ADMIN_EMAILS", "root@example.com");
     env.put("MAX_ACTIVE_TASKS_PER_USER", Integer.toString(LIMIT));
+    env.put("INJECT_MAX_BYTES", "1024");
+    backend = startBackend(env);
     settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
-    connection = NatsConnector.connect(settings.nats(), "frontend-test");
-    NatsResources.of(connection, settings).ensure();
-    app = Frontend.create(settings, connection).start();
+    app = Frontend.create(settings, backend).start();
     base = "http://127.0.0.1:" + app.port();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  void stop() throws Exception {
     app.stop();
-    connection.close();
+    stopBackend();
     idp.shutdown();
-    nats.close();
   }
 
-  static String token(String email) {
+  String token(String email) {
     return token(CLIENT_ID, Map.of("email", email, "email_verified", true));
   }
 
   /** An ID token issued to {@code client} (its azp) for this service (its aud). */
-  static String token(String client, Map<String, Object> claims) {
+  String token(String client, Map<String, Object> claims) {
     return idp.issueToken(
             "default",
             client,
@@ -89,7 +98,7 @@ class FrontendIntegrationTest {
         .serialize();
   }
 
-  static HttpResponse<String> get(String path, String email) throws Exception {
+  HttpResponse<String> get(String path, String email) throws Exception {
     var b = HttpRequest.newBuilder(URI.create(base + path));
     if (email != null) {
       b.header("Authorization", "Bearer " + token(email));
@@ -97,7 +106,7 @@ class FrontendIntegrationTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static HttpResponse<String> create(String body, String email) throws Exception {
+  HttpResponse<String> create(String body, String email) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(base + "/createTask"))
             .header("Authorization", "Bearer " + token(email))
@@ -155,7 +164,7 @@ class FrontendIntegrationTest {
     assertThat(bad.statusCode()).isEqualTo(401);
   }
 
-  static int whoamiWith(String token) throws Exception {
+  int whoamiWith(String token) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create(base + "/whoami"))
                 .header("Authorization", "Bearer " + token)
@@ -181,7 +190,7 @@ class FrontendIntegrationTest {
     assertThat(whoamiWith(ownAzp)).isEqualTo(200);
   }
 
-  static HttpResponse<String> post(String path, String contentType, String body, String... headers)
+  HttpResponse<String> post(String path, String contentType, String body, String... headers)
       throws Exception {
     var b =
         HttpRequest.newBuilder(URI.create(base + path))
@@ -547,7 +556,7 @@ class FrontendIntegrationTest {
     assertThat(get("/getSessionCookie", "someone@example.com").statusCode()).isEqualTo(404);
   }
 
-  static HttpResponse<String> sessionCookie(String cookieHeader) throws Exception {
+  HttpResponse<String> sessionCookie(String cookieHeader) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(base + "/getSessionCookie"))
             .header("Authorization", "Bearer " + token("someone@example.com"))
@@ -574,7 +583,7 @@ class FrontendIntegrationTest {
 
     String second = json(create(VALID, email)).get("taskId").asText();
     json(create(VALID, "someone-else@example.com"));
-    var tasks = new io.gitfaas.store.NatsTaskStore(NatsResources.of(connection, settings));
+    var tasks = backend.tasks();
     var stored = tasks.get(email, UUID.fromString(second)).orElseThrow();
     tasks.update(
         email,
@@ -622,5 +631,96 @@ class FrontendIntegrationTest {
       assertThat(json(bad).get("error").asText()).as(query).isNotBlank();
     }
     assertThat(get("/getTaskOutput?taskId=" + id, "other@example.com").statusCode()).isEqualTo(404);
+  }
+
+  HttpResponse<String> inject(String email, String filename, String content) throws Exception {
+    String body =
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+            + filename
+            + "\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            + content
+            + "\r\n--b--\r\n";
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/injectFile"))
+            .header("Authorization", "Bearer " + token(email))
+            .header("Content-Type", "multipart/form-data; boundary=b")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void adminRoutesAreForAdminsAndReportWhatTheStoresHold() throws Exception {
+    assertThat(get("/getSystemStatus", "user@example.com").statusCode()).isEqualTo(403);
+    assertThat(inject("user@example.com", "data.txt", "42").statusCode()).isEqualTo(403);
+
+    var accepted = inject("root@example.com", "data.txt", "42");
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    assertThat(json(accepted).get("status").asText()).isEqualTo("PENDING");
+    assertThat(json(accepted).get("size").asLong()).isEqualTo(2);
+    var files = json(get("/getInjectedFiles", "root@example.com"));
+    assertThat(files.get("pending").toString()).contains("data.txt");
+
+    var tooLarge = inject("root@example.com", "big.bin", "x".repeat(2048));
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(json(tooLarge).get("error").asText()).contains("1024 bytes");
+    assertThat(json(get("/getInjectedFiles", "root@example.com")).get("pending").toString())
+        .doesNotContain("big.bin");
+    var badName =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/deleteInjectedFile?name=../etc"))
+                .header("Authorization", "Bearer " + token("root@example.com"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(badName.statusCode()).isEqualTo(400);
+
+    Instant at = Instant.now();
+    backend
+        .system()
+        .publish(
+            new SystemStatus(
+                SystemStatus.CONGESTED,
+                new SystemStatus.Workers(1, 2, 1, 1, 4),
+                new SystemStatus.Queue(30, 1, 0, 9),
+                at));
+    backend.system().record(new ScalingDecision(at, 1, 2, "lag 30", 30, 1));
+    var status = get("/getSystemStatus", "root@example.com");
+    assertThat(status.statusCode()).isEqualTo(200);
+    assertThat(json(status).get("status").asText()).isEqualTo("CONGESTED");
+    assertThat(json(status).get("queue").get("pending").asLong()).isEqualTo(30);
+    assertThat(json(status).get("logs").get(0).get("reason").asText()).isEqualTo("lag 30");
+  }
+
+  @Test
+  void aRunningTasksOutputReachesItsOwnerThenTheEnd() throws Exception {
+    String email = "live@example.com";
+    UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    var stored = backend.tasks().get(email, id).orElseThrow();
+    var executing =
+        backend.tasks().update(email, stored, stored.value().executing(Instant.now(), 1));
+    var stream =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/streamTaskOutput?taskId=" + id))
+                .header("Authorization", "Bearer " + token(email))
+                .header("Accept", "text/event-stream")
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    var lines = stream.body().iterator();
+    eventsUntil(lines, "ready"); // listening from here on; what was printed before is in the zip
+    publishOutput(email, id, "stdout", "hello");
+    assertThat(eventsUntil(lines, "stdout")).last().asString().contains("hello");
+    backend
+        .tasks()
+        .update(
+            email,
+            executing,
+            executing
+                .value()
+                .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
+    assertThat(eventsUntil(lines, "end")).last().asString().contains("FINISHED");
+    assertThat(get("/streamTaskOutput?taskId=" + id, "stranger@example.com").statusCode())
+        .isEqualTo(404);
   }
 }

@@ -1,0 +1,47 @@
+package io.gitfaas.frontend;
+
+import io.gitfaas.config.Settings;
+import io.gitfaas.frontend.api.NatsOutputFeed;
+import io.gitfaas.frontend.api.OutputFeed;
+import io.gitfaas.inject.InjectionRequests;
+import io.gitfaas.inject.NatsInjectionRequests;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission;
+import io.gitfaas.store.NatsResultStore;
+import io.gitfaas.store.NatsTaskQueue;
+import io.gitfaas.store.NatsTaskStore;
+import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.TaskQueue;
+import io.gitfaas.store.TaskStore;
+import io.gitfaas.system.NatsSystemStatusStore;
+import io.gitfaas.system.SystemStatusStore;
+import io.nats.client.Connection;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the frontend's routes stand on: the stores, the queue, the live output and whether the
+ * backing service is reachable. In service all of it is NATS; route tests use the in-memory twins.
+ */
+public record Backend(
+    TaskStore tasks,
+    ResultStore results,
+    Admission admission,
+    TaskQueue queue,
+    SystemStatusStore system,
+    InjectionRequests injections,
+    OutputFeed output,
+    BooleanSupplier connected) {
+
+  public static Backend nats(Connection connection, Settings settings) {
+    NatsResources resources = NatsResources.of(connection, settings);
+    return new Backend(
+        new NatsTaskStore(resources),
+        new NatsResultStore(resources),
+        new Admission(resources),
+        new NatsTaskQueue(connection),
+        new NatsSystemStatusStore(resources),
+        new NatsInjectionRequests(connection, resources),
+        new NatsOutputFeed(connection),
+        () -> connection.getStatus() == Connection.Status.CONNECTED);
+  }
+}

@@ -7,7 +7,9 @@ import java.util.Set;
 
 /**
  * Every setting of every service, read once from the environment in {@code main} and validated.
- * Business code receives these values and never reads the environment itself.
+ * Business code receives these values and never reads the environment itself. Each service reads
+ * the shared groups (NATS, task limits) and its own ({@link Service#groups()}); a group it does not
+ * read is null, so no service depends on, or fails over, another's variables.
  */
 public record Settings(
     NatsSettings nats,
@@ -17,12 +19,32 @@ public record Settings(
     WorkerSettings worker,
     ObserverSettings observer) {
 
-  /** Which service is starting: decides which settings are required. */
+  /** Which service is starting: decides which groups it reads and which settings are required. */
   public enum Service {
+    FRONTEND(Group.GIT, Group.FRONTEND),
+    WORKER(Group.GIT, Group.WORKER),
+    /** The worker group too: how many tasks a worker runs, what the process scaler starts. */
+    OBSERVER(Group.WORKER, Group.OBSERVER),
+    INJECTOR;
+
+    private final Set<Group> groups;
+
+    Service(Group... groups) {
+      this.groups = groups.length == 0 ? Set.of() : java.util.EnumSet.of(groups[0], groups);
+    }
+
+    /** The groups of its own this service reads, besides NATS and the task limits. */
+    public Set<Group> groups() {
+      return groups;
+    }
+  }
+
+  /** The groups of settings a service may read besides the shared ones. */
+  public enum Group {
+    GIT,
     FRONTEND,
     WORKER,
-    OBSERVER,
-    INJECTOR
+    OBSERVER
   }
 
   public enum ScalerKind {
@@ -66,7 +88,8 @@ public record Settings(
       Path goRoot,
       Duration shutdownGrace,
       BuildNetwork buildNetwork,
-      long userCacheLimit) {}
+      long userCacheLimit,
+      String searchPath) {}
 
   /**
    * Which build steps get a network. {@code OFF}: none, so dependencies cannot be downloaded.
@@ -91,7 +114,9 @@ public record Settings(
       String kubernetesNamespace,
       String workerDeployment,
       String dockerSocket,
-      String composeProject) {}
+      String composeProject,
+      String workerNatsUser,
+      String workerNatsPassword) {}
 
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
@@ -107,6 +132,34 @@ public record Settings(
   public static final long DEFAULT_USER_CACHE_LIMIT = 2L << 30;
 
   public static final int DEFAULT_MAX_ACTIVE_TASKS = 80;
+
+  public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+  public static final long DEFAULT_TASK_MEMORY_LIMIT = 512L << 20;
+  public static final int DEFAULT_TASK_MAX_PROCESSES = 128;
+  public static final long DEFAULT_TASK_MAX_OUTPUT_BYTES = 1L << 20;
+  public static final long DEFAULT_RESULT_MAX_BYTES = 16L << 20;
+  public static final int DEFAULT_TASK_MAX_ATTEMPTS = 3;
+
+  /** How long a worker holds a task between lease extensions before another may take it. */
+  public static final Duration DEFAULT_TASK_LEASE = Duration.ofSeconds(30);
+
+  public static final long DEFAULT_TASK_DISK_LIMIT = 1L << 30;
+  public static final long DEFAULT_GIT_MAX_REPO_BYTES = 100L << 20;
+  public static final String DEFAULT_FRONTEND_HOST = "127.0.0.1";
+  public static final int DEFAULT_FRONTEND_PORT = 8080;
+  public static final String DEFAULT_OIDC_EMAIL_CLAIM = "email";
+  public static final int DEFAULT_WORKER_CONCURRENCY = 1;
+  public static final String DEFAULT_SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin";
+  public static final Duration DEFAULT_WORKER_SHUTDOWN_GRACE = Duration.ofSeconds(8);
+  public static final Duration DEFAULT_OBSERVER_INTERVAL = Duration.ofSeconds(5);
+  public static final int DEFAULT_CONGESTION_THRESHOLD = 10;
+  public static final int DEFAULT_MIN_WORKERS = 3;
+  public static final int DEFAULT_MAX_WORKERS = 10;
+  public static final Duration DEFAULT_SCALE_DOWN_AFTER = Duration.ofSeconds(30);
+  public static final String DEFAULT_WORKER_COMMAND = "java -jar worker/target/worker-all.jar";
+  public static final String DEFAULT_WORKER_DEPLOYMENT = "gitfaas-worker";
+  public static final String DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+  public static final String DEFAULT_COMPOSE_PROJECT = "gitfaas";
 
   private static final long K = 1L << 10;
   private static final long M = 1L << 20;
@@ -134,7 +187,7 @@ public record Settings(
   private static Settings fromEnv(Env env, Service service) {
     var nats =
         new NatsSettings(
-            env.string("NATS_URL", "nats://127.0.0.1:4222"),
+            env.string("NATS_URL", DEFAULT_NATS_URL),
             env.string("NATS_USER", null),
             env.string("NATS_PASSWORD", null),
             env.integer("NATS_REPLICAS", 1, 1, 5));
@@ -156,74 +209,93 @@ public record Settings(
                 DEFAULT_BUILD_TIMEOUT,
                 Duration.ofSeconds(1),
                 Duration.ofHours(1)),
-            env.size("TASK_MEMORY_LIMIT", 512 * M, 16 * M, 64 * G),
-            env.integer("TASK_MAX_PROCESSES", 128, 1, 100_000),
-            env.size("TASK_MAX_OUTPUT_BYTES", M, K, G),
-            env.size("RESULT_MAX_BYTES", 16 * M, 64 * K, 4 * G),
-            env.integer("TASK_MAX_ATTEMPTS", 3, 1, 100),
+            env.size("TASK_MEMORY_LIMIT", DEFAULT_TASK_MEMORY_LIMIT, 16 * M, 64 * G),
+            env.integer("TASK_MAX_PROCESSES", DEFAULT_TASK_MAX_PROCESSES, 1, 100_000),
+            env.size("TASK_MAX_OUTPUT_BYTES", DEFAULT_TASK_MAX_OUTPUT_BYTES, K, G),
+            env.size("RESULT_MAX_BYTES", DEFAULT_RESULT_MAX_BYTES, 64 * K, 4 * G),
+            env.integer("TASK_MAX_ATTEMPTS", DEFAULT_TASK_MAX_ATTEMPTS, 1, 100),
             env.duration(
-                "TASK_LEASE",
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(10)),
-            env.size("TASK_DISK_LIMIT", G, M, 1024 * G),
+                "TASK_LEASE", DEFAULT_TASK_LEASE, Duration.ofSeconds(1), Duration.ofMinutes(10)),
+            env.size("TASK_DISK_LIMIT", DEFAULT_TASK_DISK_LIMIT, M, 1024 * G),
             env.integer("TASK_MAX_FILES", DEFAULT_MAX_FILES, 100, 100_000_000));
+    Set<Group> own = service.groups();
     var git =
-        new GitSettings(
-            env.list("GIT_ALLOWED_HOSTS"),
-            env.bool("GIT_ALLOW_HTTP", false),
-            env.bool("GIT_ALLOW_PRIVATE_HOSTS", false),
-            env.size("GIT_MAX_REPO_BYTES", 100 * M, M, 16 * G));
+        !own.contains(Group.GIT)
+            ? null
+            : new GitSettings(
+                env.list("GIT_ALLOWED_HOSTS"),
+                env.bool("GIT_ALLOW_HTTP", false),
+                env.bool("GIT_ALLOW_PRIVATE_HOSTS", false),
+                env.size("GIT_MAX_REPO_BYTES", DEFAULT_GIT_MAX_REPO_BYTES, M, 16 * G));
     var frontend =
-        new FrontendSettings(
-            env.string("FRONTEND_HOST", "127.0.0.1"),
-            env.integer("FRONTEND_PORT", 8080, 0, 65535),
-            stripTrailingSlash(env.string("OIDC_ISSUER_URL", null)),
-            env.string("OIDC_CLIENT_ID", null),
-            env.string("OIDC_EMAIL_CLAIM", "email"),
-            env.list("ADMIN_EMAILS"),
-            env.size("INJECT_MAX_BYTES", DEFAULT_INJECT_MAX_BYTES, K, 4 * G));
-    if (service == Service.FRONTEND) {
+        !own.contains(Group.FRONTEND)
+            ? null
+            : new FrontendSettings(
+                env.string("FRONTEND_HOST", DEFAULT_FRONTEND_HOST),
+                env.integer("FRONTEND_PORT", DEFAULT_FRONTEND_PORT, 0, 65535),
+                stripTrailingSlash(env.string("OIDC_ISSUER_URL", null)),
+                env.string("OIDC_CLIENT_ID", null),
+                env.string("OIDC_EMAIL_CLAIM", DEFAULT_OIDC_EMAIL_CLAIM),
+                env.list("ADMIN_EMAILS"),
+                env.size("INJECT_MAX_BYTES", DEFAULT_INJECT_MAX_BYTES, K, 4 * G));
+    if (frontend != null) {
       env.require(frontend.oidcIssuerUrl() != null, "OIDC_ISSUER_URL", "required by the frontend");
       env.require(frontend.oidcClientId() != null, "OIDC_CLIENT_ID", "required by the frontend");
     }
     String tmp = System.getProperty("java.io.tmpdir");
     var worker =
-        new WorkerSettings(
-            env.integer("WORKER_CONCURRENCY", 1, 1, 64),
-            Path.of(env.string("WORKER_WORK_DIR", tmp + "/gitfaas-work")),
-            Path.of(env.string("WORKER_CACHE_DIR", tmp + "/gitfaas-cache")),
-            optionalPath(env.string("GOROOT", null)),
-            env.duration(
-                "WORKER_SHUTDOWN_GRACE",
-                Duration.ofSeconds(8),
-                Duration.ZERO,
-                Duration.ofMinutes(10)),
-            env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES),
-            env.size("USER_CACHE_LIMIT", DEFAULT_USER_CACHE_LIMIT, 64 * M, 1024 * G));
+        !own.contains(Group.WORKER)
+            ? null
+            : new WorkerSettings(
+                env.integer("WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY, 1, 64),
+                Path.of(env.string("WORKER_WORK_DIR", tmp + "/gitfaas-work")),
+                Path.of(env.string("WORKER_CACHE_DIR", tmp + "/gitfaas-cache")),
+                optionalPath(env.string("GOROOT", null)),
+                env.duration(
+                    "WORKER_SHUTDOWN_GRACE",
+                    DEFAULT_WORKER_SHUTDOWN_GRACE,
+                    Duration.ZERO,
+                    Duration.ofMinutes(10)),
+                env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES),
+                env.size("USER_CACHE_LIMIT", DEFAULT_USER_CACHE_LIMIT, 64 * M, 1024 * G),
+                // Where the worker looks for bwrap and the toolchains it runs.
+                env.string("PATH", DEFAULT_SEARCH_PATH));
     var observer =
-        new ObserverSettings(
-            env.duration(
-                "OBSERVER_INTERVAL",
-                Duration.ofSeconds(5),
-                Duration.ofMillis(100),
-                Duration.ofMinutes(10)),
-            env.integer("CONGESTION_THRESHOLD", 10, 0, 1_000_000),
-            env.integer("MIN_WORKERS", 3, 0, 1000),
-            env.integer("MAX_WORKERS", 10, 1, 1000),
-            env.choice("SCALER", ScalerKind.class, ScalerKind.PROCESS),
-            env.duration(
-                "SCALE_DOWN_AFTER", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
-            env.string("WORKER_COMMAND", "java -jar worker/target/worker-all.jar"),
-            Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")),
-            env.string("KUBERNETES_NAMESPACE", null),
-            env.string("WORKER_DEPLOYMENT", "gitfaas-worker"),
-            env.string("DOCKER_SOCKET", "/var/run/docker.sock"),
-            env.string("COMPOSE_PROJECT", "gitfaas"));
-    env.require(
-        observer.minWorkers() <= observer.maxWorkers(),
-        "MIN_WORKERS",
-        "must not exceed MAX_WORKERS");
+        !own.contains(Group.OBSERVER)
+            ? null
+            : new ObserverSettings(
+                env.duration(
+                    "OBSERVER_INTERVAL",
+                    DEFAULT_OBSERVER_INTERVAL,
+                    Duration.ofMillis(100),
+                    Duration.ofMinutes(10)),
+                env.integer("CONGESTION_THRESHOLD", DEFAULT_CONGESTION_THRESHOLD, 0, 1_000_000),
+                env.integer("MIN_WORKERS", DEFAULT_MIN_WORKERS, 0, 1000),
+                env.integer("MAX_WORKERS", DEFAULT_MAX_WORKERS, 1, 1000),
+                env.choice("SCALER", ScalerKind.class, ScalerKind.PROCESS),
+                env.duration(
+                    "SCALE_DOWN_AFTER",
+                    DEFAULT_SCALE_DOWN_AFTER,
+                    Duration.ZERO,
+                    Duration.ofHours(1)),
+                env.string("WORKER_COMMAND", DEFAULT_WORKER_COMMAND),
+                Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")),
+                env.string("KUBERNETES_NAMESPACE", null),
+                env.string("WORKER_DEPLOYMENT", DEFAULT_WORKER_DEPLOYMENT),
+                env.string("DOCKER_SOCKET", DEFAULT_DOCKER_SOCKET),
+                env.string("COMPOSE_PROJECT", DEFAULT_COMPOSE_PROJECT),
+                env.string("WORKER_NATS_USER", null),
+                env.string("WORKER_NATS_PASSWORD", null));
+    if (observer != null) {
+      env.require(
+          observer.minWorkers() <= observer.maxWorkers(),
+          "MIN_WORKERS",
+          "must not exceed MAX_WORKERS");
+      env.require(
+          (observer.workerNatsUser() == null) == (observer.workerNatsPassword() == null),
+          "WORKER_NATS_USER",
+          "WORKER_NATS_USER and WORKER_NATS_PASSWORD must be set together");
+    }
     env.check();
     return new Settings(nats, limits, git, frontend, worker, observer);
   }

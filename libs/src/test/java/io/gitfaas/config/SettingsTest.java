@@ -24,12 +24,46 @@ class SettingsTest {
     assertThat(s.git().allowHttp()).isFalse();
     assertThat(s.git().allowPrivateHosts()).isFalse();
     assertThat(s.git().allowedHosts()).isEmpty();
-    assertThat(s.observer().interval()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(s.observer().minWorkers()).isEqualTo(3);
-    assertThat(s.observer().maxWorkers()).isEqualTo(10);
-    assertThat(s.observer().scaler()).isEqualTo(Settings.ScalerKind.PROCESS);
     assertThat(s.worker().concurrency()).isEqualTo(1);
-    assertThat(s.frontend().injectMaxBytes()).isEqualTo(64L << 20);
+    Settings observer = Settings.fromEnv(Map.of(), Service.OBSERVER);
+    assertThat(observer.observer().interval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(observer.observer().minWorkers()).isEqualTo(3);
+    assertThat(observer.observer().maxWorkers()).isEqualTo(10);
+    assertThat(observer.observer().scaler()).isEqualTo(Settings.ScalerKind.PROCESS);
+    assertThat(observer.observer().workerNatsUser()).isNull();
+    Settings frontend =
+        Settings.fromEnv(
+            Map.of("OIDC_ISSUER_URL", "https://i", "OIDC_CLIENT_ID", "x"), Service.FRONTEND);
+    assertThat(frontend.frontend().injectMaxBytes()).isEqualTo(64L << 20);
+  }
+
+  @Test
+  void eachServiceReadsTheSharedGroupsAndItsOwnOnly() {
+    // A frontend does not fail over a worker's variable, nor a worker over the observer's.
+    Map<String, String> env =
+        Map.of(
+            "WORKER_CONCURRENCY", "lots",
+            "MIN_WORKERS", "20",
+            "OIDC_ISSUER_URL", "https://i",
+            "OIDC_CLIENT_ID", "x");
+    Settings frontend = Settings.fromEnv(env, Service.FRONTEND);
+    assertThat(frontend.worker()).isNull();
+    assertThat(frontend.observer()).isNull();
+    assertThat(frontend.git()).isNotNull();
+    Settings injector = Settings.fromEnv(env, Service.INJECTOR);
+    assertThat(injector.frontend()).isNull();
+    assertThat(injector.limits()).isNotNull();
+    assertThatThrownBy(() -> Settings.fromEnv(env, Service.WORKER))
+        .hasMessageContaining("WORKER_CONCURRENCY")
+        .hasMessageNotContaining("MIN_WORKERS");
+    assertThat(Settings.knownVariables())
+        .contains("WORKER_CONCURRENCY", "MIN_WORKERS", "OIDC_ISSUER_URL", "WORKER_NATS_USER");
+  }
+
+  @Test
+  void theWorkersNatsUserComesWithItsPassword() {
+    assertThatThrownBy(() -> Settings.fromEnv(Map.of("WORKER_NATS_USER", "w"), Service.OBSERVER))
+        .hasMessageContaining("WORKER_NATS_USER and WORKER_NATS_PASSWORD must be set together");
   }
 
   @Test
@@ -52,8 +86,12 @@ class SettingsTest {
   void listsAreTrimmedAndLowerCased() {
     Settings s =
         Settings.fromEnv(
-            Map.of("ADMIN_EMAILS", " Root@Example.com, ,b@x.y", "GIT_ALLOWED_HOSTS", "GitHub.com"),
-            Service.WORKER);
+            Map.of(
+                "ADMIN_EMAILS", " Root@Example.com, ,b@x.y",
+                "GIT_ALLOWED_HOSTS", "GitHub.com",
+                "OIDC_ISSUER_URL", "https://i",
+                "OIDC_CLIENT_ID", "x"),
+            Service.FRONTEND);
     assertThat(s.frontend().adminEmails()).containsExactlyInAnyOrder("root@example.com", "b@x.y");
     assertThat(s.git().allowedHosts()).containsExactly("github.com");
   }
@@ -70,11 +108,10 @@ class SettingsTest {
                         "MAX_ACTIVE_TASKS_PER_USER", "0",
                         "SCALER", "magic",
                         "MIN_WORKERS", "20"),
-                    Service.WORKER))
+                    Service.OBSERVER))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("TASK_RUN_TIMEOUT: '20' is not a duration")
         .hasMessageContaining("TASK_MEMORY_LIMIT: 'lots' is not a size")
-        .hasMessageContaining("GIT_ALLOW_HTTP: 'maybe' is not true or false")
         .hasMessageContaining("MAX_ACTIVE_TASKS_PER_USER")
         .hasMessageContaining("SCALER: 'magic' is not one of [process, docker, kubernetes]")
         .hasMessageContaining("MIN_WORKERS: must not exceed MAX_WORKERS");

@@ -109,13 +109,15 @@ public final class ObserverMain {
     var os = settings.observer();
     return switch (os.scaler()) {
       case PROCESS -> {
+        // Workers inherit the observer's environment, with the workers' NATS user if one is set.
         Map<String, String> env = new HashMap<>(environment);
         env.remove("NATS_USER");
         env.remove("NATS_PASSWORD");
+        env.remove("WORKER_NATS_USER");
         env.remove("WORKER_NATS_PASSWORD");
-        if (environment.containsKey("WORKER_NATS_USER")) {
-          env.put("NATS_USER", environment.get("WORKER_NATS_USER"));
-          env.put("NATS_PASSWORD", environment.getOrDefault("WORKER_NATS_PASSWORD", ""));
+        if (os.workerNatsUser() != null) {
+          env.put("NATS_USER", os.workerNatsUser());
+          env.put("NATS_PASSWORD", os.workerNatsPassword());
         }
         List<String> command = Arrays.asList(os.workerCommand().trim().split("\\s+"));
         yield new ProcessScaler(command, env, os.stateDir());

@@ -91,7 +91,7 @@ public final class WorkerMain {
       Path workDir = ws.workDir().resolve(Long.toString(ProcessHandle.current().pid()));
       removeLeftovers(ws.workDir());
       Files.createDirectories(workDir);
-      Path bwrap = findOnPath("bwrap");
+      Path bwrap = findOnPath(ws.searchPath(), "bwrap");
       EgressDoors egress =
           ws.buildNetwork() == BuildNetwork.REGISTRIES
               ? new EgressDoors(workDir.resolve("egress"), EgressProxy.DEFAULT_ALLOWED)
@@ -99,7 +99,7 @@ public final class WorkerMain {
       Sandbox sandbox =
           new Sandbox(
               new SandboxCommand(bwrap, ws.workDir().resolve("identity")),
-              findOnPath("prlimit"),
+              findOnPath(ws.searchPath(), "prlimit"),
               Cgroups.detect(Path.of("/sys/fs/cgroup")));
       SandboxCommand.writeIdentity(ws.workDir().resolve("identity"));
       sandbox.selfCheck(workDir);
@@ -176,8 +176,8 @@ public final class WorkerMain {
     }
   }
 
-  private static Path findOnPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+  private static Path findOnPath(String searchPath, String name) {
+    for (String dir : searchPath.split(File.pathSeparator)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
         return p;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -18,15 +19,18 @@ import java.util.UUID;
  * removes them.
  */
 public final class DockerScaler implements Scaler {
-  static final String API = "/v1.43";
   static final int STOP_GRACE_SECONDS = 30;
 
-  private final UnixHttp docker;
+  private final DockerEngine docker;
   private final String project;
   private final String service;
 
   public DockerScaler(Path socket, String project, String service) {
-    this.docker = new UnixHttp(socket);
+    this(new DockerEngine(socket, DockerEngine.DEFAULT_DEADLINE), project, service);
+  }
+
+  DockerScaler(DockerEngine docker, String project, String service) {
+    this.docker = docker;
     this.project = project;
     this.service = service;
   }
@@ -55,9 +59,13 @@ public final class DockerScaler implements Scaler {
     for (int i = 0; i < running.size() - workers; i++) {
       String id = running.get(i).get("Id").asText();
       check(
-          docker.send("POST", API + "/containers/" + id + "/stop?t=" + STOP_GRACE_SECONDS, null),
+          docker.send(
+              "POST",
+              "/containers/" + id + "/stop?t=" + STOP_GRACE_SECONDS,
+              null,
+              Duration.ofSeconds(STOP_GRACE_SECONDS)),
           "stop");
-      check(docker.send("DELETE", API + "/containers/" + id, null), "remove");
+      check(docker.send("DELETE", "/containers/" + id, null), "remove");
     }
   }
 
@@ -72,7 +80,7 @@ public final class DockerScaler implements Scaler {
     var r =
         docker.send(
             "GET",
-            API + "/containers/json?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8),
+            "/containers/json?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8),
             null);
     check(r, "list");
     List<JsonNode> out = new ArrayList<>();
@@ -82,7 +90,7 @@ public final class DockerScaler implements Scaler {
 
   /** Creates and starts a copy of a running worker container. */
   private void start(String templateId) throws IOException {
-    var inspect = docker.send("GET", API + "/containers/" + templateId + "/json", null);
+    var inspect = docker.send("GET", "/containers/" + templateId + "/json", null);
     check(inspect, "inspect");
     JsonNode t = Json.MAPPER.readTree(inspect.body());
     ObjectNode create = Json.MAPPER.createObjectNode();
@@ -98,12 +106,10 @@ public final class DockerScaler implements Scaler {
     String name = project + "-" + service + "-" + UUID.randomUUID().toString().substring(0, 8);
     var created =
         docker.send(
-            "POST",
-            API + "/containers/create?name=" + name,
-            Json.MAPPER.writeValueAsString(create));
+            "POST", "/containers/create?name=" + name, Json.MAPPER.writeValueAsString(create));
     check(created, "create");
     String id = Json.MAPPER.readTree(created.body()).get("Id").asText();
-    check(docker.send("POST", API + "/containers/" + id + "/start", null), "start");
+    check(docker.send("POST", "/containers/" + id + "/start", null), "start");
   }
 
   private static void check(UnixHttp.Response r, String what) throws IOException {

@@ -107,13 +107,7 @@ abstract class FrontendRoutesContract {
   }
 
   HttpResponse<String> create(String body, String email) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(base + "/createTask"))
-            .header("Authorization", "Bearer " + token(email))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return postAs(email, "/createTask", "application/json", body);
   }
 
   static JsonNode json(HttpResponse<String> r) throws Exception {
@@ -190,11 +184,18 @@ abstract class FrontendRoutesContract {
     assertThat(whoamiWith(ownAzp)).isEqualTo(200);
   }
 
+  /** A POST with a signed-in victim's credentials and the given headers. */
   HttpResponse<String> post(String path, String contentType, String body, String... headers)
+      throws Exception {
+    return postAs("victim@example.com", path, contentType, body, headers);
+  }
+
+  HttpResponse<String> postAs(
+      String email, String path, String contentType, String body, String... headers)
       throws Exception {
     var b =
         HttpRequest.newBuilder(URI.create(base + path))
-            .header("Authorization", "Bearer " + token("victim@example.com"))
+            .header("Authorization", "Bearer " + token(email))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       b.header("Content-Type", contentType);
@@ -640,13 +641,7 @@ abstract class FrontendRoutesContract {
             + "\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             + content
             + "\r\n--b--\r\n";
-    return http.send(
-        HttpRequest.newBuilder(URI.create(base + "/injectFile"))
-            .header("Authorization", "Bearer " + token(email))
-            .header("Content-Type", "multipart/form-data; boundary=b")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return postAs(email, "/injectFile", "multipart/form-data; boundary=b", body);
   }
 
   @Test
@@ -666,13 +661,7 @@ abstract class FrontendRoutesContract {
     assertThat(json(tooLarge).get("error").asText()).contains("1024 bytes");
     assertThat(json(get("/getInjectedFiles", "root@example.com")).get("pending").toString())
         .doesNotContain("big.bin");
-    var badName =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/deleteInjectedFile?name=../etc"))
-                .header("Authorization", "Bearer " + token("root@example.com"))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    var badName = postAs("root@example.com", "/deleteInjectedFile?name=../etc", null, "");
     assertThat(badName.statusCode()).isEqualTo(400);
 
     Instant at = Instant.now();

@@ -7,6 +7,7 @@ import io.nats.client.KeyValue;
 import io.nats.client.ObjectStore;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -83,20 +84,24 @@ public final class NatsResources {
   }
 
   private KeyValue bucket(String name) throws IOException {
-    KeyValue kv = openBuckets.get(name);
-    if (kv == null) {
-      kv = connection.keyValue(name);
-      openBuckets.put(name, kv);
-    }
-    return kv;
+    return cached(openBuckets, name, connection::keyValue);
   }
 
   private ObjectStore store(String name) throws IOException {
-    ObjectStore store = openStores.get(name);
-    if (store == null) {
-      store = connection.objectStore(name);
-      openStores.put(name, store);
+    return cached(openStores, name, connection::objectStore);
+  }
+
+  private interface Opener<T> {
+    T open(String name) throws IOException;
+  }
+
+  private static <T> T cached(Map<String, T> open, String name, Opener<T> opener)
+      throws IOException {
+    T handle = open.get(name);
+    if (handle == null) {
+      handle = opener.open(name);
+      open.put(name, handle);
     }
-    return store;
+    return handle;
   }
 }

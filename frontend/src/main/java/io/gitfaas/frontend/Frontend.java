@@ -8,6 +8,7 @@ import io.gitfaas.frontend.api.CrossSiteGuard;
 import io.gitfaas.frontend.api.Identities;
 import io.gitfaas.frontend.api.JsonResponses;
 import io.gitfaas.frontend.api.StreamRoutes;
+import io.gitfaas.frontend.api.StreamSlots;
 import io.gitfaas.frontend.api.TaskRoutes;
 import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
@@ -22,6 +23,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.nats.client.Connection;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +78,8 @@ public final class Frontend {
             settings.limits(),
             Clock.systemUTC());
     long injectMax = fs.injectMaxBytes();
-    var streams = new StreamRoutes(backend.output(), backend.tasks());
+    var slots = new StreamSlots(fs.maxStreamsPerUser());
+    var streams = new StreamRoutes(backend.output(), backend.tasks(), slots);
     var admin = new AdminRoutes(backend.system(), backend.injections(), injectMax);
     var verifier =
         new OidcTokenVerifier(
@@ -118,6 +121,10 @@ public final class Frontend {
           config.routes.get("/getSessionCookie", routes::getSessionCookie);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
+          for (String path : List.of("/streamTasks", "/streamTaskOutput")) {
+            config.routes.before(path, slots::reserve);
+            config.routes.after(path, slots::releaseUnadopted);
+          }
           config.routes.sse("/streamTasks", streams::streamTasks);
           config.routes.before("/streamTaskOutput", streams::checkTask);
           config.routes.sse("/streamTaskOutput", streams::streamTaskOutput);

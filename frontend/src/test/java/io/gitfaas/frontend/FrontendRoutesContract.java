@@ -7,6 +7,7 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.json.Json;
 import io.gitfaas.system.ScalingDecision;
 import io.gitfaas.system.SystemStatus;
+import io.gitfaas.task.LiveOutput;
 import io.gitfaas.testkit.FreePort;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
 abstract class FrontendRoutesContract {
   static final String CLIENT_ID = "gitfaas-test";
   static final int LIMIT = 80;
+  static final int STREAMS = 3;
   final HttpClient http = HttpClient.newHttpClient();
   MockOAuth2Server idp;
   Javalin app;
@@ -71,6 +73,7 @@ abstract class FrontendRoutesContract {
     env.put("ADMIN_EMAILS", "root@example.com");
     env.put("MAX_ACTIVE_TASKS_PER_USER", Integer.toString(LIMIT));
     env.put("INJECT_MAX_BYTES", "1024");
+    env.put("MAX_STREAMS_PER_USER", Integer.toString(STREAMS));
     backend = startBackend(env);
     settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
     app = Frontend.create(settings, backend).start();
@@ -708,8 +711,64 @@ abstract class FrontendRoutesContract {
             executing
                 .value()
                 .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
+    publishOutput(email, id, LiveOutput.END, ""); // as the worker does once the record is final
     assertThat(eventsUntil(lines, "end")).last().asString().contains("FINISHED");
     assertThat(get("/streamTaskOutput?taskId=" + id, "stranger@example.com").statusCode())
         .isEqualTo(404);
+  }
+
+  HttpResponse<java.util.stream.Stream<String>> openStream(String path, String email)
+      throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + token(email))
+            .header("Accept", "text/event-stream")
+            .build(),
+        HttpResponse.BodyHandlers.ofLines());
+  }
+
+  @Test
+  void eachUserHoldsAFewEventStreamsAtOnce() throws Exception {
+    String email = "tabs@example.com";
+    // Streams the server closes itself (a finished task's output) give their slot back.
+    UUID done = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    var stored = backend.tasks().get(email, done).orElseThrow();
+    var executing =
+        backend.tasks().update(email, stored, stored.value().executing(Instant.now(), 1));
+    backend
+        .tasks()
+        .update(
+            email,
+            executing,
+            executing
+                .value()
+                .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
+    for (int i = 0; i < 2 * STREAMS; i++) {
+      var ended = openStream("/streamTaskOutput?taskId=" + done, email);
+      assertThat(ended.statusCode()).isEqualTo(200);
+      assertThat(eventsUntil(ended.body().iterator(), "end")).isNotEmpty();
+      ended.body().close();
+    }
+    // Bad requests reserve nothing either.
+    for (int i = 0; i < 2 * STREAMS; i++) {
+      assertThat(openStream("/streamTaskOutput?taskId=nope", email).statusCode()).isEqualTo(400);
+    }
+    List<HttpResponse<java.util.stream.Stream<String>>> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < STREAMS; i++) {
+        var stream = openStream("/streamTasks", email);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        open.add(stream);
+      }
+      var refused = get("/streamTasks", email);
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(json(refused).get("error").asText()).contains("at most " + STREAMS);
+      assertThat(get("/streamTaskOutput?taskId=" + done, email).statusCode()).isEqualTo(429);
+      var other = openStream("/streamTasks", "other-tabs@example.com");
+      assertThat(other.statusCode()).isEqualTo(200);
+      other.body().close();
+    } finally {
+      open.forEach(r -> r.body().close());
+    }
   }
 }

@@ -7,6 +7,7 @@ import io.gitfaas.store.InMemoryResultStore;
 import io.gitfaas.store.InMemoryTaskQueue;
 import io.gitfaas.store.InMemoryTaskStore;
 import io.gitfaas.system.InMemorySystemStatusStore;
+import io.gitfaas.task.LiveOutput;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,7 +46,11 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
   void publishOutput(String owner, UUID taskId, String stream, String text) {
     for (Listening l : listening) {
       if (l.owner().equals(owner) && l.taskId().equals(taskId)) {
-        l.listener().output(stream, text);
+        if (stream.equals(LiveOutput.END)) {
+          l.listener().ended();
+        } else {
+          l.listener().output(stream, text);
+        }
       }
     }
   }

@@ -79,7 +79,8 @@ public record Settings(
       String oidcClientId,
       String oidcEmailClaim,
       Set<String> adminEmails,
-      long injectMaxBytes) {}
+      long injectMaxBytes,
+      int maxStreamsPerUser) {}
 
   public record WorkerSettings(
       int concurrency,
@@ -132,6 +133,9 @@ public record Settings(
   public static final long DEFAULT_USER_CACHE_LIMIT = 2L << 30;
 
   public static final int DEFAULT_MAX_ACTIVE_TASKS = 80;
+
+  /** Event streams (task list, live output) one user may hold open at once. */
+  public static final int DEFAULT_MAX_STREAMS_PER_USER = 8;
 
   public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
   public static final long DEFAULT_TASK_MEMORY_LIMIT = 512L << 20;
@@ -237,7 +241,8 @@ public record Settings(
                 env.string("OIDC_CLIENT_ID", null),
                 env.string("OIDC_EMAIL_CLAIM", DEFAULT_OIDC_EMAIL_CLAIM),
                 env.list("ADMIN_EMAILS"),
-                env.size("INJECT_MAX_BYTES", DEFAULT_INJECT_MAX_BYTES, K, 4 * G));
+                env.size("INJECT_MAX_BYTES", DEFAULT_INJECT_MAX_BYTES, K, 4 * G),
+                env.integer("MAX_STREAMS_PER_USER", DEFAULT_MAX_STREAMS_PER_USER, 1, 1000));
     if (frontend != null) {
       env.require(frontend.oidcIssuerUrl() != null, "OIDC_ISSUER_URL", "required by the frontend");
       env.require(frontend.oidcClientId() != null, "OIDC_CLIENT_ID", "required by the frontend");

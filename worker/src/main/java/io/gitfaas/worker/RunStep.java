@@ -43,18 +43,13 @@ final class RunStep {
 
   void run(TaskRequest task, Runtime runtime, Workspace ws, Outcome.Builder outcome)
       throws IOException, InterruptedException {
-    SandboxResult run;
-    try {
-      run =
-          sandbox.run(
-              spec(task, runtime, ws),
-              ws.stdout(),
-              ws.stderr(),
-              live.listener(task, "stdout"),
-              live.listener(task, "stderr"));
-    } finally {
-      live.end(task);
-    }
+    SandboxResult run =
+        sandbox.run(
+            spec(task, runtime, ws),
+            ws.stdout(),
+            ws.stderr(),
+            live.listener(task, "stdout"),
+            live.listener(task, "stderr"));
     outcome.timing("run", run.wallTime().toMillis());
     outcome.phase("run", PhaseReport.of(run, Limit.RUN_TIMEOUT));
     outcome.truncated(run.stdoutTruncated(), run.stderrTruncated());

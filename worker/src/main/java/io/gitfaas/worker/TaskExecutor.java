@@ -64,6 +64,7 @@ public final class TaskExecutor implements TaskPipeline {
   public interface Live {
     OutputListener listener(TaskRequest task, String stream);
 
+    /** The task's record is final: whoever follows its output may read how it ended. */
     void end(TaskRequest task);
   }
 

@@ -39,6 +39,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
   private final TaskLimits limits;
   private final Path workDir;
   private final Clock clock;
+  private final TaskExecutor.Live live;
 
   public TaskProcessor(
       TaskStore tasks,
@@ -48,7 +49,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       Reasons reasons,
       TaskLimits limits,
       Path workDir,
-      Clock clock) {
+      Clock clock,
+      TaskExecutor.Live live) {
     this.tasks = tasks;
     this.results = results;
     this.admission = admission;
@@ -57,6 +59,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.limits = limits;
     this.workDir = workDir;
     this.clock = clock;
+    this.live = live;
   }
 
   /** What to do with the task's message once processing ends. */
@@ -184,6 +187,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       return Disposition.LEAVE;
     }
     long recorded = System.nanoTime();
+    live.end(request);
     admission.release(request.owner(), request.taskId());
     LOG.info(
         "task {} {}{} (zip {} ms, store {} ms, status {} ms)",

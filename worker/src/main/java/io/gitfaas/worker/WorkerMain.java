@@ -114,6 +114,7 @@ public final class WorkerMain {
                 new GitUrlPolicy(settings.git()),
                 settings.git().maxRepoBytes(),
                 new CheckoutLimits(settings.limits().diskLimit(), settings.limits().maxFiles()));
+        var live = new NatsLiveOutput(connection);
         var executor =
             new TaskExecutor(
                 cloner,
@@ -125,7 +126,7 @@ public final class WorkerMain {
                 egress,
                 new MirroredInjectedFiles(
                     new InjectedFilesMirror(resources), workDir.resolve("injected")),
-                new NatsLiveOutput(connection));
+                live);
         var processor =
             new TaskProcessor(
                 new NatsTaskStore(resources),
@@ -135,7 +136,8 @@ public final class WorkerMain {
                 executor.reasons(),
                 settings.limits(),
                 workDir.resolve("tasks"),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                live);
         var consumer =
             new TaskConsumer(
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);

@@ -42,6 +42,7 @@ class TaskProcessorTest {
   final InMemoryResultStore results = new InMemoryResultStore();
   final Admission admission = Admission.inMemory();
   final AtomicInteger runs = new AtomicInteger();
+  final List<UUID> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
   TaskPipeline pipeline =
       (task, ws) -> {
         runs.incrementAndGet();
@@ -57,7 +58,21 @@ class TaskProcessorTest {
         new Reasons(LIMITS, 1L << 30),
         LIMITS,
         workDir,
-        Clock.fixed(NOW, ZoneOffset.UTC));
+        Clock.fixed(NOW, ZoneOffset.UTC),
+        new TaskExecutor.Live() {
+          @Override
+          public io.gitfaas.worker.sandbox.OutputListener listener(
+              TaskRequest task, String stream) {
+            return bytes -> {};
+          }
+
+          @Override
+          public void end(TaskRequest task) {
+            // The record is final by the time followers are told.
+            assertThat(tasks.get(OWNER, task.taskId()).orElseThrow().value().isTerminal()).isTrue();
+            ended.add(task.taskId());
+          }
+        });
   }
 
   /** A submitted task, created {@code ago} before now. */
@@ -90,6 +105,7 @@ class TaskProcessorTest {
     assertThat(record(r).attempt()).isEqualTo(1);
     assertThat(results.size(OWNER, r.taskId(), 1)).isPresent();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+    assertThat(ended).containsExactly(r.taskId());
   }
 
   @Test
@@ -110,6 +126,7 @@ class TaskProcessorTest {
 
     assertThat(processor().process(r, 2)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isEqualTo(1);
+    assertThat(ended).containsExactly(r.taskId()); // told once, when it ended
   }
 
   @Test

@@ -3,29 +3,44 @@ package io.gitfaas.frontend.api;
 import io.gitfaas.task.LiveOutput;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import io.nats.client.Subscription;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-/** The output feed on the core NATS subjects of {@link LiveOutput}. */
+/**
+ * The output feed on the core NATS subjects of {@link LiveOutput}: one subscription per followed
+ * task, all on one dispatcher (one thread however many streams are open).
+ */
 public final class NatsOutputFeed implements OutputFeed {
   private final Connection connection;
+  private Dispatcher dispatcher;
 
   public NatsOutputFeed(Connection connection) {
     this.connection = connection;
   }
 
+  private synchronized Dispatcher dispatcher() {
+    if (dispatcher == null) {
+      dispatcher = connection.createDispatcher();
+    }
+    return dispatcher;
+  }
+
   @Override
   public AutoCloseable listen(String owner, UUID taskId, Listener listener) {
-    Dispatcher dispatcher =
-        connection.createDispatcher(
+    Dispatcher d = dispatcher();
+    Subscription subscription =
+        d.subscribe(
+            LiveOutput.allOf(owner, taskId),
             msg -> {
               String subject = msg.getSubject();
               String stream = subject.substring(subject.lastIndexOf('.') + 1);
-              if (!stream.equals(LiveOutput.END)) {
+              if (stream.equals(LiveOutput.END)) {
+                listener.ended();
+              } else {
                 listener.output(stream, new String(msg.getData(), StandardCharsets.UTF_8));
               }
             });
-    dispatcher.subscribe(LiveOutput.allOf(owner, taskId));
-    return () -> connection.closeDispatcher(dispatcher);
+    return () -> d.unsubscribe(subscription);
   }
 }

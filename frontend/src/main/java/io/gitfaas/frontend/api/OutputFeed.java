@@ -4,11 +4,15 @@ import java.util.UUID;
 
 /** A running task's output as the worker publishes it: nothing is stored, listeners see it live. */
 public interface OutputFeed {
-  /** What a listener is told: the stream ({@code stdout}, {@code stderr}) and its text. */
+  /** What a listener is told, on one thread per feed. */
   interface Listener {
+    /** A chunk of {@code stream} ({@code stdout}, {@code stderr}). */
     void output(String stream, String text);
+
+    /** The worker recorded how the task ended: its record is final. */
+    void ended();
   }
 
-  /** Calls {@code listener} for every chunk of the task's output until the handle is closed. */
+  /** Tells {@code listener} of the task's output and end until the handle is closed. */
   AutoCloseable listen(String owner, UUID taskId, Listener listener);
 }

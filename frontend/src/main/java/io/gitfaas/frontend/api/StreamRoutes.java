@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamRoutes implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
-  private static final Duration STATUS_CHECK = Duration.ofMillis(500);
+  private static final Duration STATUS_CHECK = Duration.ofSeconds(5);
 
   private final OutputFeed output;
+  private final StreamSlots slots;
   private final TaskStore tasks;
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timer =
@@ -36,8 +37,9 @@ public final class StreamRoutes implements AutoCloseable {
             return t;
           });
 
-  public StreamRoutes(OutputFeed output, TaskStore tasks) {
+  public StreamRoutes(OutputFeed output, TaskStore tasks, StreamSlots slots) {
     this.output = output;
+    this.slots = slots;
     this.tasks = tasks;
   }
 
@@ -51,6 +53,7 @@ public final class StreamRoutes implements AutoCloseable {
     EventStream stream = EventStream.open(client, timer);
     open.add(stream);
     stream.onClose(() -> open.remove(stream));
+    stream.onClose(slots.adopt(client.ctx()));
     return stream;
   }
 
@@ -118,9 +121,34 @@ public final class StreamRoutes implements AutoCloseable {
       end(stream, task);
       return;
     }
+    Runnable checkEnd =
+        () -> {
+          Optional<TaskRecord> now = tasks.get(user.email(), task.taskId()).map(v -> v.value());
+          if (now.isEmpty()) {
+            stream.close();
+          } else if (now.get().isTerminal()) {
+            end(stream, now.get());
+          }
+        };
     AutoCloseable listening =
         output.listen(
-            user.email(), task.taskId(), (name, text) -> stream.send(name, Map.of("text", text)));
+            user.email(),
+            task.taskId(),
+            new OutputFeed.Listener() {
+              @Override
+              public void output(String name, String text) {
+                stream.send(name, Map.of("text", text));
+              }
+
+              @Override
+              public void ended() {
+                try {
+                  checkEnd.run();
+                } catch (RuntimeException e) {
+                  // the store is briefly away: the periodic check below ends the stream
+                }
+              }
+            });
     stream.onClose(
         () -> {
           try {
@@ -131,17 +159,10 @@ public final class StreamRoutes implements AutoCloseable {
         });
     // From here on every chunk reaches this stream; what came before is in the result zip.
     stream.send("ready", Map.of());
-    // The end comes from the task's status, whatever phase it ended in.
-    stream.every(
-        STATUS_CHECK,
-        () -> {
-          Optional<TaskRecord> now = tasks.get(user.email(), task.taskId()).map(v -> v.value());
-          if (now.isEmpty()) {
-            stream.close();
-          } else if (now.get().isTerminal()) {
-            end(stream, now.get());
-          }
-        });
+    // The worker says when the record is final; should that word be lost (core NATS keeps
+    // nothing), or the task have ended before the listener was on, a slow check ends the stream.
+    checkEnd.run();
+    stream.every(STATUS_CHECK, checkEnd);
   }
 
   private static void end(EventStream stream, TaskRecord task) {

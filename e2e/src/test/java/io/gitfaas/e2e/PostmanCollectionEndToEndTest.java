@@ -33,6 +33,13 @@ class PostmanCollectionEndToEndTest {
     Path newman = postman.resolve("node_modules/.bin/newman");
     assertThat(newman).as("run scripts/install.sh (make test does)").exists();
     String repo = stack.git.createRepo("postman", GoRepos.sleeper("2s"));
+    String alice = stack.login("alice@example.com");
+    // Two tasks before the collection's own, listed a task a page: getAllTasks follows the pages.
+    var api = new ApiClient(stack.baseUrl(), alice);
+    for (int i = 0; i < 2; i++) {
+      String body = "{\"url\": \"" + repo + "\", \"parameters\": []}";
+      assertThat(api.post("/createTask", body).statusCode()).isEqualTo(201);
+    }
     var pb =
         new ProcessBuilder(
                 List.of(
@@ -44,7 +51,9 @@ class PostmanCollectionEndToEndTest {
                     "--env-var",
                     "baseUrl=" + stack.baseUrl(),
                     "--env-var",
-                    "cookie=" + stack.login("alice@example.com"),
+                    "cookie=" + alice,
+                    "--env-var",
+                    "pageSize=1",
                     "--env-var",
                     "adminCookie=" + stack.login("root@example.com"),
                     "--env-var",
@@ -63,5 +72,7 @@ class PostmanCollectionEndToEndTest {
     System.out.println(out);
     assertThat(p.waitFor()).as(out).isZero();
     assertThat(out).contains("assertions").doesNotContain("AssertionError");
+    // Three tasks a page each: the request ran once per page.
+    assertThat(out.split("getAllTasks", -1).length - 1).isGreaterThanOrEqualTo(3);
   }
 }

@@ -771,4 +771,45 @@ abstract class FrontendRoutesContract {
       open.forEach(r -> r.body().close());
     }
   }
+
+  @Test
+  void theTaskListComesInPagesNewestFirst() throws Exception {
+    String email = "pages@example.com";
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      created.add(0, json(create(VALID, email)).get("taskId").asText());
+    }
+    var whole = json(get("/getAllTasks", email));
+    assertThat(whole.get("next").isNull()).isTrue();
+    List<String> seen = new ArrayList<>();
+    List<Instant> times = new ArrayList<>();
+    whole
+        .get("tasks")
+        .forEach(
+            t -> {
+              seen.add(t.get("taskId").asText());
+              times.add(Instant.parse(t.get("createdAt").asText()));
+            });
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(created);
+    assertThat(times).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+
+    List<String> paged = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    String cursor = null;
+    do {
+      var page =
+          json(get("/getAllTasks?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), email));
+      sizes.add(page.get("tasks").size());
+      page.get("tasks").forEach(t -> paged.add(t.get("taskId").asText()));
+      cursor = page.get("next").isNull() ? null : page.get("next").asText();
+    } while (cursor != null);
+    assertThat(sizes).containsExactly(2, 2, 1);
+    assertThat(paged).containsExactlyElementsOf(seen);
+
+    for (String bad : List.of("limit=0", "limit=1001", "limit=many", "cursor=nonsense")) {
+      var r = get("/getAllTasks?" + bad, email);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(json(r).get("error").asText()).as(bad).isNotBlank();
+    }
+  }
 }

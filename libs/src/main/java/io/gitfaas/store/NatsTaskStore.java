@@ -10,11 +10,16 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Task records in per-user KV buckets. Every write after the first is compare-and-set. */
 public final class NatsTaskStore implements TaskStore {
@@ -98,27 +103,58 @@ public final class NatsTaskStore implements TaskStore {
     }
   }
 
-  /** The user's tasks, newest first. */
+  /**
+   * The user's tasks, newest first: one pass of an ordered consumer over the bucket (the last value
+   * of every key), not a request per task.
+   */
   @Override
   public List<TaskRecord> list(String owner) {
-    try {
-      KeyValue kv = bucket(owner);
-      List<TaskRecord> out = new ArrayList<>();
-      for (String key : kv.keys()) {
-        KeyValueEntry entry = kv.get(key);
-        if (entry != null && entry.getOperation() == KeyValueOperation.PUT) {
-          out.add(Json.read(entry.getValue(), TaskRecord.class));
-        }
+    Map<String, TaskRecord> found = new HashMap<>();
+    CountDownLatch caughtUp = new CountDownLatch(1);
+    try (AutoCloseable watch =
+        watch(
+            owner,
+            new TaskListener() {
+              @Override
+              public void changed(TaskRecord task) {
+                synchronized (found) {
+                  found.put(task.taskId().toString(), task);
+                }
+              }
+
+              @Override
+              public void removed(String taskId) {
+                synchronized (found) {
+                  found.remove(taskId);
+                }
+              }
+
+              @Override
+              public void caughtUp() {
+                caughtUp.countDown();
+              }
+            })) {
+      if (!caughtUp.await(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new StoreException(
+            "listing tasks took longer than " + LIST_TIMEOUT.toSeconds() + " s", null);
+      }
+      List<TaskRecord> out;
+      synchronized (found) {
+        out = new ArrayList<>(found.values());
       }
       out.sort(Comparator.comparing(TaskRecord::createdAt).reversed());
       return out;
-    } catch (IOException | JetStreamApiException e) {
-      throw new StoreException("could not list tasks", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while listing tasks", e);
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StoreException("could not list tasks", e);
     }
   }
+
+  private static final Duration LIST_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Reports every task of the user as it is now, then every change as it happens, until the

@@ -155,9 +155,19 @@ public final class TaskRoutes {
     throw new ApiException(400, "'limit' must be a number of bytes from 1 to " + MAX_OUTPUT_BYTES);
   }
 
+  /**
+   * The user's tasks, newest first, {@code limit} at a time ({@link TaskPage#DEFAULT_LIMIT} unless
+   * asked, at most {@link TaskPage#MAX_LIMIT}); {@code next} is the {@code cursor} of the next
+   * page, null on the last.
+   */
   public void getAllTasks(Context ctx) {
     Identity user = Identities.of(ctx);
-    JsonResponses.send(ctx, 200, Map.of("tasks", tasks.list(user.email())));
+    TaskPage page =
+        TaskPage.of(tasks.list(user.email()), ctx.queryParam("limit"), ctx.queryParam("cursor"));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("tasks", page.tasks());
+    body.put("next", page.next());
+    JsonResponses.send(ctx, 200, body);
   }
 
   /** Who is signed in, and the limits that apply to their tasks (the console shows them). */

@@ -13,6 +13,7 @@ import io.gitfaas.frontend.api.TaskRoutes;
 import io.gitfaas.frontend.auth.OidcTokenVerifier;
 import io.gitfaas.frontend.auth.OidcTokenVerifier.ProviderUnavailableException;
 import io.gitfaas.frontend.auth.UnauthenticatedException;
+import io.gitfaas.git.BoundedResolver;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.store.StoreException;
 import io.gitfaas.submit.TaskSubmission;
@@ -139,6 +140,12 @@ public final class Frontend {
           config.routes.exception(
               HttpResponseException.class,
               (e, ctx) -> JsonResponses.error(ctx, e.getStatus(), e.getMessage(), Map.of()));
+          config.routes.exception(
+              BoundedResolver.BusyException.class,
+              (e, ctx) -> {
+                ctx.header("Retry-After", "5");
+                JsonResponses.error(ctx, 503, e.getMessage(), Map.of());
+              });
           config.routes.exception(
               StoreException.class,
               (e, ctx) -> {

@@ -29,8 +29,9 @@ public final class GitUrlPolicy {
   private final boolean allowPrivateHosts;
   private final Resolver resolver;
 
+  /** Looks host names up on a bounded pool, each lookup with a deadline. */
   public GitUrlPolicy(GitSettings settings) {
-    this(settings, InetAddress::getAllByName);
+    this(settings, new BoundedResolver());
   }
 
   public GitUrlPolicy(GitSettings settings, Resolver resolver) {
@@ -89,6 +90,9 @@ public final class GitUrlPolicy {
     InetAddress[] addresses;
     try {
       addresses = resolver.resolve(bare);
+    } catch (BoundedResolver.TooSlowException e) {
+      throw new RejectedUrlException(
+          "host '" + host + "' did not resolve within " + e.deadline().toMillis() + " ms");
     } catch (UnknownHostException e) {
       throw new RejectedUrlException("host '" + host + "' does not resolve");
     }

@@ -1,15 +1,11 @@
 package io.gitfaas.store;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Result zips, named by owner, task and attempt: users never collide, and an attempt that lost its
@@ -37,40 +33,14 @@ public interface ResultStore {
 
   /**
    * Up to {@code maxBytes} of the file {@code entry} of the task's zip; empty when the zip has no
-   * such file. The zip is copied to a temporary file first: its directory is at its end.
+   * such file. The zip is read as it streams from the store, up to the end of that file only.
    */
   default Optional<Excerpt> excerpt(
       String owner, UUID taskId, int attempt, String entry, int maxBytes) {
-    Path zip = null;
     try {
-      zip = Files.createTempFile("gitfaas-result-", ".zip");
-      try (OutputStream out = Files.newOutputStream(zip)) {
-        copyTo(owner, taskId, attempt, out);
-      }
-      try (ZipFile file = new ZipFile(zip.toFile())) {
-        ZipEntry found = file.getEntry(entry);
-        if (found == null || found.isDirectory()) {
-          return Optional.empty();
-        }
-        try (InputStream in = file.getInputStream(found)) {
-          byte[] head = in.readNBytes(maxBytes);
-          long size =
-              found.getSize() >= 0
-                  ? found.getSize()
-                  : head.length + in.transferTo(OutputStream.nullOutputStream());
-          return Optional.of(new Excerpt(head, size));
-        }
-      }
+      return ZipExcerpts.excerpt(out -> copyTo(owner, taskId, attempt, out), entry, maxBytes);
     } catch (IOException e) {
       throw new StoreException("could not read " + entry + " of the result of " + taskId, e);
-    } finally {
-      if (zip != null) {
-        try {
-          Files.deleteIfExists(zip);
-        } catch (IOException e) {
-          // a temporary file left behind; the OS cleans its temporary directory
-        }
-      }
     }
   }
 }

@@ -117,7 +117,8 @@ public record Settings(
       String dockerSocket,
       String composeProject,
       String workerNatsUser,
-      String workerNatsPassword) {}
+      String workerNatsPassword,
+      Duration idleBucketAfter) {}
 
   public static final Duration DEFAULT_TASK_TTL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(20);
@@ -164,6 +165,9 @@ public record Settings(
   public static final String DEFAULT_WORKER_DEPLOYMENT = "gitfaas-worker";
   public static final String DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
   public static final String DEFAULT_COMPOSE_PROJECT = "gitfaas";
+
+  /** How long a user's task bucket stays with no task in it and no write before it is removed. */
+  public static final Duration DEFAULT_IDLE_BUCKET_AFTER = Duration.ofDays(1);
 
   private static final long K = 1L << 10;
   private static final long M = 1L << 20;
@@ -290,7 +294,12 @@ public record Settings(
                 env.string("DOCKER_SOCKET", DEFAULT_DOCKER_SOCKET),
                 env.string("COMPOSE_PROJECT", DEFAULT_COMPOSE_PROJECT),
                 env.string("WORKER_NATS_USER", null),
-                env.string("WORKER_NATS_PASSWORD", null));
+                env.string("WORKER_NATS_PASSWORD", null),
+                env.duration(
+                    "IDLE_BUCKET_AFTER",
+                    DEFAULT_IDLE_BUCKET_AFTER,
+                    Duration.ofSeconds(1),
+                    Duration.ofDays(365)));
     if (observer != null) {
       env.require(
           observer.minWorkers() <= observer.maxWorkers(),

@@ -63,6 +63,27 @@ public final class NatsResources {
     }
   }
 
+  /**
+   * After a failed use of the user's bucket: when its stream is gone (removed while the user was
+   * idle), forgets the handle and makes the bucket anew; false when the stream is there (the
+   * failure was something else).
+   */
+  public synchronized boolean recreateUserBucketIfGone(String userKey)
+      throws IOException, JetStreamApiException {
+    String bucket = NatsTopology.USER_BUCKET_PREFIX + userKey;
+    try {
+      connection.jetStreamManagement().getStreamInfo("KV_" + bucket);
+      return false;
+    } catch (JetStreamApiException e) {
+      if (e.getErrorCode() != 404) {
+        throw e;
+      }
+    }
+    openBuckets.remove(bucket);
+    userBucket(userKey);
+    return true;
+  }
+
   public KeyValue admission() throws IOException {
     return bucket(NatsTopology.ADMISSION_BUCKET);
   }

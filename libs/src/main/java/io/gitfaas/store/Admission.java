@@ -34,6 +34,18 @@ public final class Admission {
    */
   static final Duration ABSENT_GRACE = Duration.ofMinutes(1);
 
+  /**
+   * The place in a user's set that says the user's task bucket is being removed (the set was empty
+   * when it was taken): no task is admitted meanwhile. A mark older than {@link #SWEEP_MARK} is one
+   * whose sweeper died, and is ignored.
+   */
+  static final UUID SWEEPING = new UUID(0, 0);
+
+  static final Duration SWEEP_MARK = Duration.ofSeconds(30);
+
+  /** How long an admission waits before looking at a marked set again. */
+  private static final long SWEEP_WAIT_MILLIS = 20;
+
   /** What the task store says of an admitted task. */
   public enum Found {
     ACTIVE,
@@ -46,8 +58,12 @@ public final class Admission {
     /** The entry and its revision; revision 0 and no value when there is none. */
     Versioned<byte[]> read(String key);
 
-    /** Writes the entry if it is still at {@code revision} (0: if there is none). */
-    void write(String key, long revision, byte[] value) throws StaleRevisionException;
+    /**
+     * Writes the entry if it is still at {@code revision} (0: if there is none).
+     *
+     * @return the entry's new revision
+     */
+    long write(String key, long revision, byte[] value) throws StaleRevisionException;
   }
 
   private final Entries entries;
@@ -82,6 +98,12 @@ public final class Admission {
       while (true) {
         Versioned<Map<UUID, Instant>> current = read(key);
         Map<UUID, Instant> ids = new LinkedHashMap<>(current.value());
+        Instant mark = ids.remove(SWEEPING);
+        if (mark != null && mark.plus(SWEEP_MARK).isAfter(now)) {
+          // The user's bucket is being removed; it takes milliseconds.
+          pause();
+          continue;
+        }
         if (ids.size() >= limit && !pruned) {
           ids.entrySet()
               .removeIf(
@@ -106,6 +128,43 @@ public final class Admission {
     }
   }
 
+  private static void pause() {
+    try {
+      Thread.sleep(SWEEP_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while the user's bucket was being removed", e);
+    }
+  }
+
+  /**
+   * For removing an idle user's task bucket: marks the user's set, if it is empty, so that no task
+   * is admitted until {@link #unmarkSweep}; the revision of the mark, or empty when the set holds
+   * tasks or changed meanwhile.
+   *
+   * @param userKey the key of the user's bucket (the sweeper never sees addresses)
+   */
+  public java.util.Optional<Long> markSweep(String userKey, Instant now) {
+    Versioned<Map<UUID, Instant>> current = read(userKey);
+    if (!current.value().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(write(userKey, current.revision(), Map.of(SWEEPING, now)));
+    } catch (StaleRevisionException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** Lifts the mark {@link #markSweep} set; a mark already gone (it went stale) is fine. */
+  public void unmarkSweep(String userKey, long revision) {
+    try {
+      write(userKey, revision, Map.of());
+    } catch (StaleRevisionException e) {
+      // an admission found the mark stale and went ahead
+    }
+  }
+
   /** Removes the task from the user's active set; removing an absent id is fine. */
   public void release(String owner, UUID taskId) {
     String key = UserKey.of(owner);
@@ -126,7 +185,9 @@ public final class Admission {
   }
 
   public Set<UUID> active(String owner) {
-    return read(UserKey.of(owner)).value().keySet();
+    Set<UUID> ids = new java.util.HashSet<>(read(UserKey.of(owner)).value().keySet());
+    ids.remove(SWEEPING);
+    return ids;
   }
 
   private Versioned<Map<UUID, Instant>> read(String key) {
@@ -141,9 +202,9 @@ public final class Admission {
     }
   }
 
-  private void write(String key, long revision, Map<UUID, Instant> ids)
+  private long write(String key, long revision, Map<UUID, Instant> ids)
       throws StaleRevisionException {
-    entries.write(key, revision, Json.write(ids));
+    return entries.write(key, revision, Json.write(ids));
   }
 
   /** Entries in the admission KV bucket, compare-and-set on the key's revision. */
@@ -168,14 +229,10 @@ public final class Admission {
     }
 
     @Override
-    public void write(String key, long revision, byte[] value) throws StaleRevisionException {
+    public long write(String key, long revision, byte[] value) throws StaleRevisionException {
       try {
         KeyValue kv = resources.admission();
-        if (revision == 0) {
-          kv.create(key, value);
-        } else {
-          kv.update(key, value, revision);
-        }
+        return revision == 0 ? kv.create(key, value) : kv.update(key, value, revision);
       } catch (JetStreamApiException e) {
         if (e.getApiErrorCode() == NatsTaskStore.WRONG_LAST_SEQUENCE) {
           throw new StaleRevisionException("active tasks changed concurrently");
@@ -198,12 +255,13 @@ public final class Admission {
     }
 
     @Override
-    public synchronized void write(String key, long expected, byte[] value)
+    public synchronized long write(String key, long expected, byte[] value)
         throws StaleRevisionException {
       if (read(key).revision() != expected) {
         throw new StaleRevisionException("active tasks changed concurrently");
       }
       entries.put(key, new Versioned<>(value, ++revision));
+      return revision;
     }
   }
 }

@@ -35,7 +35,8 @@ public final class NatsTaskStore implements TaskStore {
   @Override
   public Versioned<TaskRecord> create(String owner, TaskRecord record) {
     try {
-      long revision = bucket(owner).create(record.taskId().toString(), Json.write(record));
+      long revision =
+          onBucket(owner, kv -> kv.create(record.taskId().toString(), Json.write(record)));
       return new Versioned<>(record, revision);
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not store task " + record.taskId(), e);
@@ -45,7 +46,7 @@ public final class NatsTaskStore implements TaskStore {
   @Override
   public Optional<Versioned<TaskRecord>> get(String owner, UUID taskId) {
     try {
-      KeyValueEntry entry = bucket(owner).get(taskId.toString());
+      KeyValueEntry entry = onBucket(owner, kv -> kv.get(taskId.toString()));
       if (entry == null || entry.getOperation() != KeyValueOperation.PUT) {
         return Optional.empty();
       }
@@ -63,7 +64,7 @@ public final class NatsTaskStore implements TaskStore {
   @Override
   public Optional<byte[]> getJson(String owner, UUID taskId) {
     try {
-      KeyValueEntry entry = bucket(owner).get(taskId.toString());
+      KeyValueEntry entry = onBucket(owner, kv -> kv.get(taskId.toString()));
       return entry == null || entry.getOperation() != KeyValueOperation.PUT
           ? Optional.empty()
           : Optional.of(entry.getValue());
@@ -82,7 +83,9 @@ public final class NatsTaskStore implements TaskStore {
     TaskStore.checkUpdate(current, next);
     try {
       long revision =
-          bucket(owner).update(next.taskId().toString(), Json.write(next), current.revision());
+          onBucket(
+              owner,
+              kv -> kv.update(next.taskId().toString(), Json.write(next), current.revision()));
       return new Versioned<>(next, revision);
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
@@ -97,7 +100,12 @@ public final class NatsTaskStore implements TaskStore {
   @Override
   public void delete(String owner, UUID taskId) {
     try {
-      bucket(owner).delete(taskId.toString());
+      onBucket(
+          owner,
+          kv -> {
+            kv.delete(taskId.toString());
+            return null;
+          });
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not delete task " + taskId, e);
     }
@@ -186,16 +194,39 @@ public final class NatsTaskStore implements TaskStore {
           }
         };
     try {
-      return bucket(owner).watchAll(watcher);
+      return onBucket(owner, kv -> kv.watchAll(watcher));
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not watch tasks", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while watching tasks", e);
     }
   }
 
-  private KeyValue bucket(String owner) throws IOException, JetStreamApiException {
-    return resources.userBucket(UserKey.of(owner));
+  private interface BucketUse<T> {
+    T on(KeyValue kv) throws IOException, JetStreamApiException, InterruptedException;
+  }
+
+  /**
+   * Uses the owner's bucket; when that fails because the bucket was removed while the user was idle
+   * (this service's handle outlived it), makes the bucket anew and uses it once more.
+   */
+  private <T> T onBucket(String owner, BucketUse<T> use) throws IOException, JetStreamApiException {
+    String userKey = UserKey.of(owner);
+    try {
+      try {
+        return use.on(resources.userBucket(userKey));
+      } catch (JetStreamApiException e) {
+        if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE
+            || !resources.recreateUserBucketIfGone(userKey)) {
+          throw e;
+        }
+      } catch (IOException e) {
+        if (!resources.recreateUserBucketIfGone(userKey)) {
+          throw e;
+        }
+      }
+      return use.on(resources.userBucket(userKey));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while using the tasks of a user", e);
+    }
   }
 }

@@ -5,10 +5,12 @@ import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.Admission;
 import io.gitfaas.system.NatsSystemStatusStore;
 import io.nats.client.Connection;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -92,6 +94,12 @@ public final class ObserverMain {
         0,
         os.interval().toMillis(),
         TimeUnit.MILLISECONDS);
+    var sweeper =
+        new IdleBucketSweeper(
+            connection, new Admission(resources), os.idleBucketAfter(), Clock.systemUTC());
+    Duration sweepEvery = IdleBucketSweeper.period(os.idleBucketAfter());
+    loop.scheduleWithFixedDelay(
+        sweeper::sweepQuietly, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "observer: every {}, workers {}..{}, scaler {}",
         os.interval(),

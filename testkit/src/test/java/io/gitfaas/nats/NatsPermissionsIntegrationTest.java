@@ -127,6 +127,41 @@ class NatsPermissionsIntegrationTest {
         .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
   }
 
+  @Test
+  void theObserverRemovesUserBucketsAndNoOtherStream() throws Exception {
+    var settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
+    String owner = "idle-perm@example.com";
+    var request =
+        new io.gitfaas.task.TaskRequest(
+            java.util.UUID.randomUUID(),
+            owner,
+            "https://x/y",
+            null,
+            List.of(),
+            java.time.Instant.now());
+    new io.gitfaas.store.NatsTaskStore(NatsResources.of(frontend, settings))
+        .create(owner, io.gitfaas.task.TaskRecord.pending(request));
+    try (Connection observer = connect("observer")) {
+      // It marks the user's admission set around a removal.
+      var admission = new io.gitfaas.store.Admission(NatsResources.of(observer, settings));
+      String userKey = io.gitfaas.task.UserKey.of(owner);
+      long mark = admission.markSweep(userKey, java.time.Instant.now()).orElseThrow();
+      var jsm = observer.jetStreamManagement(QUICK);
+      assertThat(jsm.getStreamNames()).contains("KV_tasks-" + userKey);
+      assertThat(jsm.deleteStream("KV_tasks-" + userKey)).isTrue();
+      admission.unmarkSweep(userKey, mark);
+      // Every stream of the system but the users' buckets stays out of its reach.
+      var everyStream = frontend.jetStreamManagement().getStreamNames();
+      assertThat(everyStream).contains(NatsTopology.TASK_STREAM, "OBJ_injected");
+      for (String stream : everyStream) {
+        if (!stream.startsWith("KV_" + NatsTopology.USER_BUCKET_PREFIX)) {
+          denied(() -> jsm.deleteStream(stream));
+        }
+      }
+      assertThat(frontend.jetStreamManagement().getStreamNames()).containsAll(everyStream);
+    }
+  }
+
   /** A refused API request gets no answer: it fails at its timeout, which is kept short here. */
   static final JetStreamOptions QUICK =
       JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(1)).build();

@@ -89,4 +89,30 @@ abstract class AdmissionContract {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aSweepMarkHoldsAdmissionsBackUntilLiftedAndIsIgnoredOnceStale() throws Exception {
+    Admission admission = new Admission(entries());
+    String user = user();
+    String key = io.gitfaas.task.UserKey.of(user);
+    Instant now = Instant.now();
+    long mark = admission.markSweep(key, now).orElseThrow();
+    assertThat(admission.markSweep(key, now)).as("marked already").isEmpty();
+    assertThat(admission.active(user)).isEmpty();
+
+    var waiting =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> admission.admit(user, UUID.randomUUID(), 5, id -> Found.ACTIVE, now));
+    admission.unmarkSweep(key, mark);
+    assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(admission.markSweep(key, now)).as("the set holds a task").isEmpty();
+
+    // A sweeper that died leaves its mark: past SWEEP_MARK, admissions go ahead and clear it.
+    String other = user();
+    admission.markSweep(io.gitfaas.task.UserKey.of(other), now).orElseThrow();
+    Instant later = now.plus(Admission.SWEEP_MARK).plusSeconds(1);
+    UUID task = UUID.randomUUID();
+    assertThat(admission.admit(other, task, 1, id -> Found.ACTIVE, later)).isTrue();
+    assertThat(admission.active(other)).containsExactly(task);
+  }
 }

@@ -16,6 +16,7 @@ import io.gitfaas.frontend.auth.UnauthenticatedException;
 import io.gitfaas.git.BoundedResolver;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.store.StoreException;
+import io.gitfaas.store.StoreFullException;
 import io.gitfaas.submit.TaskSubmission;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
@@ -145,6 +146,13 @@ public final class Frontend {
               (e, ctx) -> {
                 ctx.header("Retry-After", "5");
                 JsonResponses.error(ctx, 503, e.getMessage(), Map.of());
+              });
+          config.routes.exception(
+              StoreFullException.class,
+              (e, ctx) -> {
+                LOG.warn("{} refused: {}", describe(ctx), e.getMessage());
+                ctx.header("Retry-After", "60");
+                JsonResponses.error(ctx, 507, e.getMessage(), Map.of());
               });
           config.routes.exception(
               StoreException.class,

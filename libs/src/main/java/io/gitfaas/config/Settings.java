@@ -13,6 +13,7 @@ import java.util.Set;
  */
 public record Settings(
     NatsSettings nats,
+    StorageCaps storage,
     TaskLimits limits,
     GitSettings git,
     FrontendSettings frontend,
@@ -54,6 +55,24 @@ public record Settings(
   }
 
   public record NatsSettings(String url, String user, String password, int replicas) {}
+
+  /**
+   * The most each JetStream store may hold, shared by every service (each declares the stores).
+   * Past it JetStream refuses writes; nothing stored is dropped to make room.
+   *
+   * @param results the result zips of every user
+   * @param userBucket one user's task records
+   * @param queue the task queue, and the injection requests
+   * @param files staged uploads, and the injected files
+   */
+  public record StorageCaps(long results, long userBucket, long queue, long files) {
+    public static final StorageCaps DEFAULTS =
+        new StorageCaps(
+            DEFAULT_RESULTS_STORE_MAX_BYTES,
+            DEFAULT_USER_BUCKET_MAX_BYTES,
+            DEFAULT_QUEUE_MAX_BYTES,
+            DEFAULT_FILES_STORE_MAX_BYTES);
+  }
 
   public record TaskLimits(
       int maxActivePerUser,
@@ -139,6 +158,10 @@ public record Settings(
   public static final int DEFAULT_MAX_STREAMS_PER_USER = 8;
 
   public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+  public static final long DEFAULT_RESULTS_STORE_MAX_BYTES = 4L << 30;
+  public static final long DEFAULT_USER_BUCKET_MAX_BYTES = 64L << 20;
+  public static final long DEFAULT_QUEUE_MAX_BYTES = 256L << 20;
+  public static final long DEFAULT_FILES_STORE_MAX_BYTES = 1L << 30;
   public static final long DEFAULT_TASK_MEMORY_LIMIT = 512L << 20;
   public static final int DEFAULT_TASK_MAX_PROCESSES = 128;
   public static final long DEFAULT_TASK_MAX_OUTPUT_BYTES = 1L << 20;
@@ -203,6 +226,12 @@ public record Settings(
         (nats.user() == null) == (nats.password() == null),
         "NATS_USER",
         "NATS_USER and NATS_PASSWORD must be set together");
+    var storage =
+        new StorageCaps(
+            env.size("RESULTS_STORE_MAX_BYTES", DEFAULT_RESULTS_STORE_MAX_BYTES, M, 1024 * G),
+            env.size("USER_BUCKET_MAX_BYTES", DEFAULT_USER_BUCKET_MAX_BYTES, 64 * K, G),
+            env.size("QUEUE_MAX_BYTES", DEFAULT_QUEUE_MAX_BYTES, M, 1024 * G),
+            env.size("FILES_STORE_MAX_BYTES", DEFAULT_FILES_STORE_MAX_BYTES, M, 1024 * G));
     var limits =
         new TaskLimits(
             env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000),
@@ -311,7 +340,7 @@ public record Settings(
           "WORKER_NATS_USER and WORKER_NATS_PASSWORD must be set together");
     }
     env.check();
-    return new Settings(nats, limits, git, frontend, worker, observer);
+    return new Settings(nats, storage, limits, git, frontend, worker, observer);
   }
 
   private static Path optionalPath(String path) {

@@ -1,12 +1,14 @@
 package io.gitfaas.nats;
 
 import io.gitfaas.config.Settings;
+import io.gitfaas.config.Settings.StorageCaps;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.ObjectStoreConfiguration;
 import io.nats.client.api.RetentionPolicy;
@@ -59,25 +61,40 @@ public final class NatsTopology {
   /** Tasks a worker consumer may hold unacknowledged across all workers. */
   public static final int WORKER_MAX_ACK_PENDING = 10_000;
 
+  /** The admission and observer buckets: a few KiB per user, a few MiB of decisions a day. */
+  public static final long SMALL_BUCKET_BYTES = 64L << 20;
+
   private final Connection connection;
   private final Duration taskTtl;
   private final Duration lease;
   private final int replicas;
+  private final StorageCaps caps;
 
   /**
    * @param lease how long a worker may hold a task without extending it; after that JetStream hands
    *     the task to another worker
    */
-  public NatsTopology(Connection connection, Duration taskTtl, Duration lease, int replicas) {
+  public NatsTopology(
+      Connection connection, Duration taskTtl, Duration lease, int replicas, StorageCaps caps) {
     this.connection = connection;
     this.taskTtl = taskTtl;
     this.lease = lease;
     this.replicas = replicas;
+    this.caps = caps;
+  }
+
+  /** With the default storage caps. */
+  public NatsTopology(Connection connection, Duration taskTtl, Duration lease, int replicas) {
+    this(connection, taskTtl, lease, replicas, StorageCaps.DEFAULTS);
   }
 
   public static NatsTopology of(Connection connection, Settings settings) {
     return new NatsTopology(
-        connection, settings.limits().ttl(), settings.limits().lease(), settings.nats().replicas());
+        connection,
+        settings.limits().ttl(),
+        settings.limits().lease(),
+        settings.nats().replicas(),
+        settings.storage());
   }
 
   public void ensure() throws IOException, JetStreamApiException {
@@ -94,6 +111,8 @@ public final class NatsTopology {
             // worker that finds it waited past TASK_TTL ends it with a reason that says so.
             // createTask publishes with the task id as message id: a retried publish is one task.
             .duplicateWindow(TASK_DUPLICATE_WINDOW)
+            .maxBytes(caps.queue())
+            .discardPolicy(DiscardPolicy.New)
             .build());
     jsm.addOrUpdateConsumer(
         TASK_STREAM,
@@ -116,6 +135,8 @@ public final class NatsTopology {
             .storageType(StorageType.File)
             .replicas(replicas)
             .maxAge(UPLOAD_TTL)
+            .maxBytes(caps.queue())
+            .discardPolicy(DiscardPolicy.New)
             .build());
     jsm.addOrUpdateConsumer(
         INJECTION_STREAM,
@@ -125,50 +146,64 @@ public final class NatsTopology {
             .ackWait(INJECTOR_ACK_WAIT)
             .maxDeliver(INJECTOR_MAX_DELIVER)
             .build());
-    declare(jsm, objectStore(UPLOADS_STORE, UPLOAD_TTL));
-    declare(jsm, objectStore(INJECTED_STORE, null));
-    declare(jsm, objectStore(RESULTS_STORE, taskTtl));
-    declare(jsm, bucket(ADMISSION_BUCKET, taskTtl));
+    declare(jsm, objectStore(UPLOADS_STORE, UPLOAD_TTL, caps.files()));
+    declare(jsm, objectStore(INJECTED_STORE, null, caps.files()));
+    declare(jsm, objectStore(RESULTS_STORE, taskTtl, caps.results()));
+    declare(jsm, bucket(ADMISSION_BUCKET, taskTtl, SMALL_BUCKET_BYTES));
     ensureObserverBucket();
   }
 
   /** A user's task bucket: created on the user's first request. */
   public void ensureUserBucket(String userKey) throws IOException, JetStreamApiException {
-    declare(connection.jetStreamManagement(), bucket(USER_BUCKET_PREFIX + userKey, taskTtl));
+    declare(
+        connection.jetStreamManagement(),
+        bucket(USER_BUCKET_PREFIX + userKey, taskTtl, caps.userBucket()));
   }
 
   /** The observer's bucket; the observer declares it on its own, since it may start first. */
   public void ensureObserverBucket() throws IOException, JetStreamApiException {
-    declare(connection.jetStreamManagement(), bucket(OBSERVER_BUCKET, OBSERVER_TTL));
+    declare(
+        connection.jetStreamManagement(),
+        bucket(OBSERVER_BUCKET, OBSERVER_TTL, SMALL_BUCKET_BYTES));
   }
 
   /**
    * A KV bucket's stream as the KV client makes it, less purge: no rollup message can wipe a key's
    * history and no purge request a bucket. Nothing of ours purges a bucket; keys are deleted.
    */
-  private StreamConfiguration bucket(String name, Duration ttl) {
+  private StreamConfiguration bucket(String name, Duration ttl, long maxBytes) {
     KeyValueConfiguration config =
         KeyValueConfiguration.builder()
             .name(name)
             .storageType(StorageType.File)
             .replicas(replicas)
             .maxHistoryPerKey(1)
+            .maxBucketSize(maxBytes)
             .ttl(ttl)
             .build();
     return StreamConfiguration.builder(config.getBackingConfig())
         .allowRollup(false)
         .denyPurge(true)
+        .discardPolicy(DiscardPolicy.New)
         .build();
   }
 
-  /** An object store's stream as the object store client makes it. */
-  private StreamConfiguration objectStore(String name, Duration ttl) {
+  /**
+   * An object store's stream as the object store client makes it, refusing writes when full (the
+   * client's default would drop the oldest chunks, which are other objects' data).
+   */
+  private StreamConfiguration objectStore(String name, Duration ttl, long maxBytes) {
     var builder =
-        ObjectStoreConfiguration.builder(name).storageType(StorageType.File).replicas(replicas);
+        ObjectStoreConfiguration.builder(name)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxBucketSize(maxBytes);
     if (ttl != null) {
       builder.ttl(ttl);
     }
-    return builder.build().getBackingConfig();
+    return StreamConfiguration.builder(builder.build().getBackingConfig())
+        .discardPolicy(DiscardPolicy.New)
+        .build();
   }
 
   private static void declare(JetStreamManagement jsm, StreamConfiguration wanted)
@@ -216,6 +251,15 @@ public final class NatsTopology {
               + " (is "
               + found.getMaxAge()
               + ")");
+    }
+    if (found.getMaxBytes() != wanted.getMaxBytes()) {
+      out.add("--max-bytes=" + wanted.getMaxBytes() + " (is " + found.getMaxBytes() + ")");
+    }
+    if (found.getDiscardPolicy() != wanted.getDiscardPolicy()) {
+      out.add(
+          "--discard="
+              + wanted.getDiscardPolicy().toString().toLowerCase(java.util.Locale.ROOT)
+              + " (differs)");
     }
     if (found.getReplicas() != wanted.getReplicas()) {
       out.add("--replicas=" + wanted.getReplicas() + " (is " + found.getReplicas() + ")");

@@ -10,17 +10,39 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link ResultStore} in memory (no expiry): for tests that need no services. */
+/**
+ * {@link ResultStore} in memory (no expiry): for tests that need no services. Like the JetStream
+ * store it may hold at most so many bytes, and refuses what would pass that.
+ */
 public final class InMemoryResultStore implements ResultStore {
   private final Map<String, byte[]> zips = new ConcurrentHashMap<>();
+  private final long maxBytes;
+
+  public InMemoryResultStore() {
+    this(Long.MAX_VALUE);
+  }
+
+  public InMemoryResultStore(long maxBytes) {
+    this.maxBytes = maxBytes;
+  }
 
   @Override
-  public void put(String owner, UUID taskId, int attempt, Path zip) {
+  public synchronized void put(String owner, UUID taskId, int attempt, Path zip) {
+    byte[] bytes;
     try {
-      zips.put(name(owner, taskId, attempt), Files.readAllBytes(zip));
+      bytes = Files.readAllBytes(zip);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    long held = zips.values().stream().mapToLong(z -> z.length).sum();
+    if (held + bytes.length > maxBytes) {
+      throw new StoreFullException(
+          "the result store is full (RESULTS_STORE_MAX_BYTES); the result of "
+              + taskId
+              + " was not kept",
+          null);
+    }
+    zips.put(name(owner, taskId, attempt), bytes);
   }
 
   @Override

@@ -6,12 +6,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The work queue in memory, one entry per task id: for tests that need no services. */
+/**
+ * The work queue in memory, one entry per task id: for tests that need no services. Like the
+ * JetStream queue it holds at most so much, and refuses what would pass that.
+ */
 public final class InMemoryTaskQueue implements TaskQueue {
   private final Map<UUID, TaskRequest> waiting = new LinkedHashMap<>();
+  private final int capacity;
+
+  public InMemoryTaskQueue() {
+    this(Integer.MAX_VALUE);
+  }
+
+  /** A queue that holds at most {@code capacity} tasks. */
+  public InMemoryTaskQueue(int capacity) {
+    this.capacity = capacity;
+  }
 
   @Override
   public synchronized void publish(TaskRequest request) {
+    if (!waiting.containsKey(request.taskId()) && waiting.size() >= capacity) {
+      throw new StoreFullException(
+          "the task queue is full (QUEUE_MAX_BYTES); try again when it has drained", null);
+    }
     waiting.putIfAbsent(request.taskId(), request);
   }
 

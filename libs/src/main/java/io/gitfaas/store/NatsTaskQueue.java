@@ -29,7 +29,13 @@ public final class NatsTaskQueue implements TaskQueue {
                   .messageId(request.taskId().toString())
                   .expectedStream(NatsTopology.TASK_STREAM)
                   .build());
-    } catch (IOException | JetStreamApiException e) {
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == StoreFullException.MAXIMUM_BYTES_EXCEEDED) {
+        throw new StoreFullException(
+            "the task queue is full (QUEUE_MAX_BYTES); try again when it has drained", e);
+      }
+      throw new StoreException("could not enqueue task " + request.taskId(), e);
+    } catch (IOException e) {
       throw new StoreException("could not enqueue task " + request.taskId(), e);
     }
   }

@@ -38,7 +38,15 @@ public final class NatsTaskStore implements TaskStore {
       long revision =
           onBucket(owner, kv -> kv.create(record.taskId().toString(), Json.write(record)));
       return new Versioned<>(record, revision);
-    } catch (IOException | JetStreamApiException e) {
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == StoreFullException.MAXIMUM_BYTES_EXCEEDED) {
+        throw new StoreFullException(
+            "your task list is full (USER_BUCKET_MAX_BYTES); tasks leave it TASK_TTL after they"
+                + " ended",
+            e);
+      }
+      throw new StoreException("could not store task " + record.taskId(), e);
+    } catch (IOException e) {
       throw new StoreException("could not store task " + record.taskId(), e);
     }
   }

@@ -1,7 +1,7 @@
 package io.gitfaas.store;
 
 /** NATS could not be reached or answered with an error the caller cannot fix. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public StoreException(String message, Throwable cause) {

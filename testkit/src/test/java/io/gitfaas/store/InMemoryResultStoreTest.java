@@ -8,4 +8,9 @@ class InMemoryResultStoreTest extends ResultStoreContract {
   ResultStore store() {
     return store;
   }
+
+  @Override
+  ResultStore storeOfAtMost(long maxBytes) {
+    return new InMemoryResultStore(maxBytes);
+  }
 }

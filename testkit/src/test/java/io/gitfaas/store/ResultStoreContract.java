@@ -18,6 +18,9 @@ abstract class ResultStoreContract {
 
   abstract ResultStore store();
 
+  /** A store of its own that may hold at most {@code maxBytes}. */
+  abstract ResultStore storeOfAtMost(long maxBytes) throws Exception;
+
   Path zip(String entry, byte[] content) throws Exception {
     Path zip = Files.createTempFile(dir, "result", ".zip");
     try (var out = new ZipOutputStream(Files.newOutputStream(zip))) {
@@ -65,5 +68,24 @@ abstract class ResultStoreContract {
     store().delete("del@example.com", id, 1);
     assertThat(store().size("del@example.com", id, 1)).isEmpty();
     assertThat(store().size("del@example.com", id, 2)).isPresent();
+  }
+
+  @Test
+  void aFullStoreRefusesTheNextResultAndKeepsWhatItHolds() throws Exception {
+    ResultStore small = storeOfAtMost(1 << 20);
+    byte[] noise = new byte[600_000];
+    new Random(3).nextBytes(noise);
+    Path zip = zip("stdout.txt", noise);
+    UUID first = UUID.randomUUID();
+    small.put("full@example.com", first, 1, zip);
+    UUID second = UUID.randomUUID();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> small.put("other@example.com", second, 1, zip))
+        .isInstanceOf(StoreFullException.class)
+        .hasMessageContaining("RESULTS_STORE_MAX_BYTES");
+    assertThat(small.size("other@example.com", second, 1)).isEmpty();
+    var out = new ByteArrayOutputStream();
+    small.copyTo("full@example.com", first, 1, out);
+    assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(zip));
   }
 }

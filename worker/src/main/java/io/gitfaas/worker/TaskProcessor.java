@@ -4,6 +4,7 @@ import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.StaleRevisionException;
+import io.gitfaas.store.StoreFullException;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.store.Versioned;
 import io.gitfaas.task.TaskRecord;
@@ -152,6 +153,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       throws InterruptedException {
     long start = System.nanoTime();
     long zipped;
+    TaskStatus status = outcome.status();
+    String reason = outcome.reason();
     try (Workspace ws = given != null ? null : Workspace.create(workDir, request.taskId())) {
       Workspace target = given != null ? given : ws;
       ResultZip.write(
@@ -164,16 +167,20 @@ public final class TaskProcessor implements TaskConsumer.Handler {
           limits.resultMaxBytes(),
           truncated -> ResultJson.of(request, outcome, limits, truncated));
       zipped = System.nanoTime();
-      results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
+      try {
+        results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
+      } catch (StoreFullException full) {
+        // Retrying would not help: the task ends, and says why it has no result.
+        LOG.warn("task {}: {}", request.taskId(), full.getMessage());
+        status = TaskStatus.UNEXPECTED_ERRORS;
+        reason = reasons.resultNotKept(full.getMessage());
+      }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     long stored = System.nanoTime();
     TaskRecord done =
-        current
-            .value()
-            .finished(
-                outcome.status(), clock.instant(), outcome.exitCode(), outcome.reason(), null);
+        current.value().finished(status, clock.instant(), outcome.exitCode(), reason, null);
     try {
       tasks.update(request.owner(), current, done);
     } catch (StaleRevisionException e) {
@@ -192,8 +199,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     LOG.info(
         "task {} {}{} (zip {} ms, store {} ms, status {} ms)",
         request.taskId(),
-        outcome.status(),
-        outcome.reason() == null ? "" : ": " + outcome.reason(),
+        status,
+        reason == null ? "" : ": " + reason,
         (zipped - start) / 1_000_000,
         (stored - zipped) / 1_000_000,
         (recorded - stored) / 1_000_000);

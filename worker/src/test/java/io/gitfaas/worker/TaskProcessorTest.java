@@ -39,7 +39,7 @@ class TaskProcessorTest {
 
   @TempDir Path workDir;
   final InMemoryTaskStore tasks = new InMemoryTaskStore();
-  final InMemoryResultStore results = new InMemoryResultStore();
+  InMemoryResultStore results = new InMemoryResultStore();
   final Admission admission = Admission.inMemory();
   final AtomicInteger runs = new AtomicInteger();
   final List<UUID> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -104,6 +104,21 @@ class TaskProcessorTest {
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(1);
     assertThat(results.size(OWNER, r.taskId(), 1)).isPresent();
+    assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+    assertThat(ended).containsExactly(r.taskId());
+  }
+
+  @Test
+  void aFullResultStoreEndsTheTaskWithAReasonInsteadOfRetrying() throws Exception {
+    results = new InMemoryResultStore(10); // no zip fits
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
+    assertThat(record(r).reason())
+        .contains("could not be kept")
+        .contains("RESULTS_STORE_MAX_BYTES");
+    assertThat(record(r).exitCode()).isZero();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
     assertThat(ended).containsExactly(r.taskId());
   }

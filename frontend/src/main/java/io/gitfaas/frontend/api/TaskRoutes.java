@@ -23,6 +23,8 @@ import java.util.UUID;
 /** The user's task routes. Another user's task is indistinguishable from an unknown one. */
 public final class TaskRoutes {
   static final String RETRY_AFTER_SECONDS = "10";
+  static final String NO_RESULT =
+      "the task's result has expired, or was never kept (its status says why)";
 
   /** oauth2-proxy's session cookie (its default name, which the deployments keep). */
   static final String SESSION_COOKIE = "_oauth2_proxy";
@@ -98,7 +100,7 @@ public final class TaskRoutes {
     }
     OptionalLong size = results.size(user.email(), task.taskId(), task.attempt());
     if (size.isEmpty()) {
-      throw new ApiException(404, "the task's result has expired");
+      throw new ApiException(404, NO_RESULT);
     }
     ctx.status(200);
     ctx.contentType("application/zip");
@@ -125,7 +127,7 @@ public final class TaskRoutes {
           409, "the task has not finished yet", Map.of("status", task.status().name()));
     }
     if (results.size(user.email(), task.taskId(), task.attempt()).isEmpty()) {
-      throw new ApiException(404, "the task's result has expired");
+      throw new ApiException(404, NO_RESULT);
     }
     ResultStore.Excerpt excerpt =
         results

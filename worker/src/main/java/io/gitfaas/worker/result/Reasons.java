@@ -75,6 +75,10 @@ public final class Reasons {
         + " s and was not run";
   }
 
+  public String resultNotKept(String storeSays) {
+    return "the program ended, but its result could not be kept: " + storeSays;
+  }
+
   public String workerLostEveryTime() {
     return "the task was started "
         + limits.maxAttempts()

@@ -89,7 +89,8 @@ function count(n, noun) {
 function bytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(1)} GiB`;
 }
 
 const TERMINAL = new Set(["FINISHED", "FINISHED_ERRORS", "UNEXPECTED_ERRORS"]);
@@ -431,13 +432,21 @@ async function refreshSystem() {
       ["Queued tasks", s.queue.pending],
       ["Running tasks", s.queue.inFlight],
       ["Oldest queued", s.queue.oldestPendingSeconds ? duration(s.queue.oldestPendingSeconds) : "-"],
+      ["Storage", (s.storage || []).map(storeUse).join(", ") || "-"],
       ["Observed", time(s.at)],
     ]);
+    if ((s.warnings || []).length) show(message, s.warnings.join("; "));
     chart(s.history || [], s.workers.max);
     decisions(s.logs || []);
   } catch (e) {
     show(message, e.message);
   }
+}
+
+/** A store's use as admins read it: "results 12% of 4.0 GiB". */
+function storeUse(u) {
+  if (u.maxBytes <= 0) return `${u.name} ${bytes(u.bytes)}`;
+  return `${u.name} ${Math.floor((u.bytes * 100) / u.maxBytes)}% of ${bytes(u.maxBytes)}`;
 }
 
 function figures(pairs) {

@@ -675,13 +675,17 @@ abstract class FrontendRoutesContract {
                 SystemStatus.CONGESTED,
                 new SystemStatus.Workers(1, 2, 1, 1, 4),
                 new SystemStatus.Queue(30, 1, 0, 9),
-                at));
+                at,
+                List.of(new SystemStatus.StoreUse("results", 95, 100)),
+                List.of("the results store is 95% full")));
     backend.system().record(new ScalingDecision(at, 1, 2, "lag 30", 30, 1));
     var status = get("/getSystemStatus", "root@example.com");
     assertThat(status.statusCode()).isEqualTo(200);
     assertThat(json(status).get("status").asText()).isEqualTo("CONGESTED");
     assertThat(json(status).get("queue").get("pending").asLong()).isEqualTo(30);
     assertThat(json(status).get("logs").get(0).get("reason").asText()).isEqualTo("lag 30");
+    assertThat(json(status).get("storage").get(0).get("maxBytes").asLong()).isEqualTo(100);
+    assertThat(json(status).get("warnings").get(0).asText()).contains("95% full");
   }
 
   @Test

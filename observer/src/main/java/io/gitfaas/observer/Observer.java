@@ -21,6 +21,7 @@ public final class Observer {
   private static final int MAX_HISTORY = 1000;
 
   private final LagProbe probe;
+  private final StorageProbe storage;
   private final Scaler scaler;
   private final ScalingPolicy policy;
   private final SystemStatusStore store;
@@ -31,12 +32,14 @@ public final class Observer {
 
   public Observer(
       LagProbe probe,
+      StorageProbe storage,
       Scaler scaler,
       ScalingPolicy policy,
       SystemStatusStore store,
       ObserverSettings settings,
       int tasksPerWorker) {
     this.probe = probe;
+    this.storage = storage;
     this.scaler = scaler;
     this.policy = policy;
     this.store = store;
@@ -71,6 +74,7 @@ public final class Observer {
       }
       chart = chart().with(sample.at(), current, sample.pending(), sample.inFlight());
       store.publish(chart);
+      var stores = storage.sample();
       store.publish(
           new SystemStatus(
               decision.congested() ? SystemStatus.CONGESTED : SystemStatus.OK,
@@ -81,7 +85,9 @@ public final class Observer {
                   sample.inFlight(),
                   sample.redelivered(),
                   sample.oldestPendingSeconds()),
-              sample.at()));
+              sample.at(),
+              stores,
+              StorageProbe.warnings(stores)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

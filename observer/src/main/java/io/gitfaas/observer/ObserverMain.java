@@ -69,6 +69,7 @@ public final class ObserverMain {
     var observer =
         new Observer(
             new LagProbe(connection, Clock.systemUTC()),
+            new StorageProbe(connection),
             scaler,
             new ScalingPolicy(
                 os.minWorkers(),

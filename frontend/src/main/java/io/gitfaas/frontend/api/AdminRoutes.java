@@ -109,6 +109,8 @@ public final class AdminRoutes {
     body.put("workers", status.workers());
     body.put("queue", status.queue());
     body.put("at", status.at());
+    body.put("storage", status.storage());
+    body.put("warnings", status.warnings());
     body.put("logs", system.decisions(DECISIONS_SHOWN));
     body.put("history", system.history().points());
     JsonResponses.send(ctx, 200, body);

@@ -573,13 +573,7 @@ abstract class FrontendRoutesContract {
   void theTaskStreamSendsTheListThenEveryChangeToItsOwnerOnly() throws Exception {
     String email = "streamer@example.com";
     String first = json(create(VALID, email)).get("taskId").asText();
-    var stream =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/streamTasks"))
-                .header("Authorization", "Bearer " + token(email))
-                .header("Accept", "text/event-stream")
-                .build(),
-            HttpResponse.BodyHandlers.ofLines());
+    var stream = openStream("/streamTasks", email);
     assertThat(stream.statusCode()).isEqualTo(200);
     var lines = stream.body().iterator();
     List<String> snapshot = eventsUntil(lines, "ready");
@@ -692,21 +686,29 @@ abstract class FrontendRoutesContract {
   void aRunningTasksOutputReachesItsOwnerThenTheEnd() throws Exception {
     String email = "live@example.com";
     UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
-    var stored = backend.tasks().get(email, id).orElseThrow();
-    var executing =
-        backend.tasks().update(email, stored, stored.value().executing(Instant.now(), 1));
-    var stream =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/streamTaskOutput?taskId=" + id))
-                .header("Authorization", "Bearer " + token(email))
-                .header("Accept", "text/event-stream")
-                .build(),
-            HttpResponse.BodyHandlers.ofLines());
+    var executing = start(email, id);
+    var stream = openStream("/streamTaskOutput?taskId=" + id, email);
     assertThat(stream.statusCode()).isEqualTo(200);
     var lines = stream.body().iterator();
     eventsUntil(lines, "ready"); // listening from here on; what was printed before is in the zip
     publishOutput(email, id, "stdout", "hello");
     assertThat(eventsUntil(lines, "stdout")).last().asString().contains("hello");
+    finish(email, executing);
+    publishOutput(email, id, LiveOutput.END, ""); // as the worker does once the record is final
+    assertThat(eventsUntil(lines, "end")).last().asString().contains("FINISHED");
+    assertThat(get("/streamTaskOutput?taskId=" + id, "stranger@example.com").statusCode())
+        .isEqualTo(404);
+  }
+
+  /** Moves the task on as a worker would: EXECUTING, then FINISHED. */
+  io.gitfaas.store.Versioned<io.gitfaas.task.TaskRecord> start(String email, UUID id)
+      throws Exception {
+    var stored = backend.tasks().get(email, id).orElseThrow();
+    return backend.tasks().update(email, stored, stored.value().executing(Instant.now(), 1));
+  }
+
+  void finish(String email, io.gitfaas.store.Versioned<io.gitfaas.task.TaskRecord> executing)
+      throws Exception {
     backend
         .tasks()
         .update(
@@ -715,10 +717,6 @@ abstract class FrontendRoutesContract {
             executing
                 .value()
                 .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
-    publishOutput(email, id, LiveOutput.END, ""); // as the worker does once the record is final
-    assertThat(eventsUntil(lines, "end")).last().asString().contains("FINISHED");
-    assertThat(get("/streamTaskOutput?taskId=" + id, "stranger@example.com").statusCode())
-        .isEqualTo(404);
   }
 
   HttpResponse<java.util.stream.Stream<String>> openStream(String path, String email)
@@ -736,17 +734,7 @@ abstract class FrontendRoutesContract {
     String email = "tabs@example.com";
     // Streams the server closes itself (a finished task's output) give their slot back.
     UUID done = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
-    var stored = backend.tasks().get(email, done).orElseThrow();
-    var executing =
-        backend.tasks().update(email, stored, stored.value().executing(Instant.now(), 1));
-    backend
-        .tasks()
-        .update(
-            email,
-            executing,
-            executing
-                .value()
-                .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
+    finish(email, start(email, done));
     for (int i = 0; i < 2 * STREAMS; i++) {
       var ended = openStream("/streamTaskOutput?taskId=" + done, email);
       assertThat(ended.statusCode()).isEqualTo(200);

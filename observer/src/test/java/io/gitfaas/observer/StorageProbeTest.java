@@ -2,16 +2,11 @@ package io.gitfaas.observer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gitfaas.config.Settings.StorageCaps;
-import io.gitfaas.nats.NatsConnector;
-import io.gitfaas.nats.NatsResources;
-import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.system.SystemStatus.StoreUse;
-import io.gitfaas.testkit.NatsTestServer;
+import io.gitfaas.testkit.JetStreamFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -22,15 +17,9 @@ class StorageProbeTest {
 
   @Test
   void eachSharedStoreIsReportedAndANearlyFullOneWarned() throws Exception {
-    try (var nats = new NatsTestServer();
-        var connection = NatsConnector.connect(nats.settings(), "storage-test")) {
-      var caps = new StorageCaps(1 << 20, 1 << 20, 1 << 20, 1 << 20);
-      var resources =
-          new NatsResources(
-              connection,
-              new NatsTopology(
-                  connection, Duration.ofMinutes(20), Duration.ofSeconds(30), 1, caps));
-      resources.ensure();
+    try (var nats = new JetStreamFixture("storage-test", JetStreamFixture.oneMebibyte())) {
+      var connection = nats.connection();
+      var resources = nats.resources();
       byte[] noise = new byte[960_000];
       new Random(5).nextBytes(noise);
       Path zip = Files.write(dir.resolve("r.zip"), noise);

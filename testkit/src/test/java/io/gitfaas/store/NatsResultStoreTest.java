@@ -17,7 +17,7 @@ class NatsResultStoreTest extends ResultStoreContract {
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : capped) {
+    for (JetStreamFixture c : capped) {
       c.close();
     }
     nats.close();
@@ -29,23 +29,15 @@ class NatsResultStoreTest extends ResultStoreContract {
   }
 
   /** Servers of capped stores, stopped with the class. */
-  static final java.util.List<AutoCloseable> capped = new java.util.ArrayList<>();
+  static final java.util.List<JetStreamFixture> capped = new java.util.ArrayList<>();
 
   @Override
   ResultStore storeOfAtMost(long maxBytes) throws Exception {
-    var server = new io.gitfaas.testkit.NatsTestServer();
-    capped.add(server);
-    var connection = io.gitfaas.nats.NatsConnector.connect(server.settings(), "capped");
-    capped.add(0, connection::close);
-    var topology =
-        new io.gitfaas.nats.NatsTopology(
-            connection,
-            java.time.Duration.ofMinutes(20),
-            java.time.Duration.ofSeconds(30),
-            1,
+    var fixture =
+        new JetStreamFixture(
+            "capped",
             new io.gitfaas.config.Settings.StorageCaps(maxBytes, 1 << 20, 1 << 20, 1 << 20));
-    var resources = new io.gitfaas.nats.NatsResources(connection, topology);
-    resources.ensure();
-    return new NatsResultStore(resources);
+    capped.add(fixture);
+    return new NatsResultStore(fixture.resources());
   }
 }

@@ -3,13 +3,9 @@ package io.gitfaas.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gitfaas.config.Settings.StorageCaps;
-import io.gitfaas.nats.NatsConnector;
-import io.gitfaas.nats.NatsResources;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.TaskRequest;
-import io.gitfaas.testkit.NatsTestServer;
-import java.time.Duration;
+import io.gitfaas.testkit.JetStreamFixture;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.UUID;
@@ -19,13 +15,8 @@ import org.junit.jupiter.api.Test;
 class NatsTaskQueueTest {
   @Test
   void aFullQueueRefusesTheNextTaskAndKeepsTheOthers() throws Exception {
-    try (var nats = new NatsTestServer();
-        var connection = NatsConnector.connect(nats.settings(), "queue-test")) {
-      var caps = new StorageCaps(1 << 20, 1 << 20, 1 << 20, 1 << 20);
-      new NatsResources(
-              connection,
-              new NatsTopology(connection, Duration.ofMinutes(20), Duration.ofSeconds(30), 1, caps))
-          .ensure();
+    try (var nats = new JetStreamFixture("queue-test", JetStreamFixture.oneMebibyte())) {
+      var connection = nats.connection();
       var queue = new NatsTaskQueue(connection);
       // Tasks with 64 parameters of 4 KiB: about 260 KiB each.
       var parameters = Collections.nCopies(64, "p".repeat(4096));
@@ -51,17 +42,13 @@ class NatsTaskQueueTest {
       assertThat(queued).isBetween(1, 4);
       var state = connection.jetStreamManagement().getStreamInfo(NatsTopology.TASK_STREAM);
       assertThat(state.getStreamState().getMsgCount()).isEqualTo(queued);
-      assertThatThrownBy(
-              () ->
-                  queue.publish(
-                      new TaskRequest(
-                          UUID.randomUUID(),
-                          "q@example.com",
-                          "https://x/y",
-                          null,
-                          parameters,
-                          Instant.now())))
+      assertThatThrownBy(() -> queue.publish(request(parameters)))
           .isInstanceOf(StoreFullException.class);
     }
+  }
+
+  static TaskRequest request(java.util.List<String> parameters) {
+    return new TaskRequest(
+        UUID.randomUUID(), "q@example.com", "https://x/y", null, parameters, Instant.now());
   }
 }

@@ -107,10 +107,6 @@ class IdleBucketSweeperTest {
     for (String owner : List.of("idle@example.com", "busy@example.com", "watched@example.com")) {
       awaitExpired(owner);
     }
-    // A task admitted (on its way to a record) keeps its user's bucket. Admitted after the records
-    // expired: this test's one-second TTL applies to the admission bucket too.
-    admission.admit(
-        "busy@example.com", UUID.randomUUID(), 80, id -> Admission.Found.ACTIVE, Instant.now());
     Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
     var sweeper = new IdleBucketSweeper(connection, admission, Duration.ofMinutes(30), later);
     // A bucket written within the idle time stays: judged by the real clock it is new.
@@ -118,6 +114,10 @@ class IdleBucketSweeperTest {
         new IdleBucketSweeper(connection, admission, Duration.ofMinutes(30), Clock.systemUTC());
     assertThat(strict.sweep()).isZero();
 
+    // A task admitted (on its way to a record) keeps its user's bucket. Admitted just before the
+    // sweep: this test's one-second TTL applies to the admission bucket too.
+    admission.admit(
+        "busy@example.com", UUID.randomUUID(), 80, id -> Admission.Found.ACTIVE, Instant.now());
     String before = describe();
     assertThat(sweeper.sweep()).as(before).isEqualTo(1);
     var names = connection.jetStreamManagement().getStreamNames();

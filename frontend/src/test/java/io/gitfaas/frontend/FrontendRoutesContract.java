@@ -74,6 +74,7 @@ abstract class FrontendRoutesContract {
     env.put("MAX_ACTIVE_TASKS_PER_USER", Integer.toString(LIMIT));
     env.put("INJECT_MAX_BYTES", "1024");
     env.put("MAX_STREAMS_PER_USER", Integer.toString(STREAMS));
+    env.put("USER_RESULT_QUOTA", "1m");
     backend = startBackend(env);
     settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
     app = Frontend.create(settings, backend).start();
@@ -803,5 +804,25 @@ abstract class FrontendRoutesContract {
       assertThat(r.statusCode()).as(bad).isEqualTo(400);
       assertThat(json(r).get("error").asText()).as(bad).isNotBlank();
     }
+  }
+
+  @Test
+  void aUserWhoseResultsFillTheQuotaGets429UntilTheyExpire() throws Exception {
+    String email = "hoarder@example.com";
+    UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    var executing = start(email, id);
+    backend
+        .tasks()
+        .update(
+            email,
+            executing,
+            executing
+                .value()
+                .finished(
+                    io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null, 1L << 20));
+    var refused = create(VALID, email);
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(json(refused).get("error").asText()).contains("USER_RESULT_QUOTA");
+    assertThat(create(VALID, "modest@example.com").statusCode()).isEqualTo(201);
   }
 }

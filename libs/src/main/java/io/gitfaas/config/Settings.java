@@ -86,7 +86,8 @@ public record Settings(
       int maxAttempts,
       Duration lease,
       long diskLimit,
-      int maxFiles) {}
+      int maxFiles,
+      long userResultQuota) {}
 
   public record GitSettings(
       Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
@@ -232,9 +233,11 @@ public record Settings(
             env.size("USER_BUCKET_MAX_BYTES", DEFAULT_USER_BUCKET_MAX_BYTES, 64 * K, G),
             env.size("QUEUE_MAX_BYTES", DEFAULT_QUEUE_MAX_BYTES, M, 1024 * G),
             env.size("FILES_STORE_MAX_BYTES", DEFAULT_FILES_STORE_MAX_BYTES, M, 1024 * G));
+    int maxActive = env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000);
+    long resultMax = env.size("RESULT_MAX_BYTES", DEFAULT_RESULT_MAX_BYTES, 64 * K, 4 * G);
     var limits =
         new TaskLimits(
-            env.integer("MAX_ACTIVE_TASKS_PER_USER", DEFAULT_MAX_ACTIVE_TASKS, 1, 100_000),
+            maxActive,
             env.duration("TASK_TTL", DEFAULT_TASK_TTL, Duration.ofSeconds(1), Duration.ofDays(7)),
             env.duration(
                 "TASK_RUN_TIMEOUT",
@@ -249,12 +252,14 @@ public record Settings(
             env.size("TASK_MEMORY_LIMIT", DEFAULT_TASK_MEMORY_LIMIT, 16 * M, 64 * G),
             env.integer("TASK_MAX_PROCESSES", DEFAULT_TASK_MAX_PROCESSES, 1, 100_000),
             env.size("TASK_MAX_OUTPUT_BYTES", DEFAULT_TASK_MAX_OUTPUT_BYTES, K, G),
-            env.size("RESULT_MAX_BYTES", DEFAULT_RESULT_MAX_BYTES, 64 * K, 4 * G),
+            resultMax,
             env.integer("TASK_MAX_ATTEMPTS", DEFAULT_TASK_MAX_ATTEMPTS, 1, 100),
             env.duration(
                 "TASK_LEASE", DEFAULT_TASK_LEASE, Duration.ofSeconds(1), Duration.ofMinutes(10)),
             env.size("TASK_DISK_LIMIT", DEFAULT_TASK_DISK_LIMIT, M, 1024 * G),
-            env.integer("TASK_MAX_FILES", DEFAULT_MAX_FILES, 100, 100_000_000));
+            env.integer("TASK_MAX_FILES", DEFAULT_MAX_FILES, 100, 100_000_000),
+            // By default a user's results may fill every active task's largest zip once.
+            env.size("USER_RESULT_QUOTA", resultMax * maxActive, M, 1024 * G));
     Set<Group> own = service.groups();
     var git =
         !own.contains(Group.GIT)

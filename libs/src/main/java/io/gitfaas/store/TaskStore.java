@@ -45,6 +45,11 @@ public interface TaskStore {
    */
   AutoCloseable watch(String owner, TaskListener listener);
 
+  /** What the user's kept results hold: the sum of the result sizes their records name. */
+  default long resultBytes(String owner) {
+    return list(owner).stream().mapToLong(t -> t.resultBytes() == null ? 0 : t.resultBytes()).sum();
+  }
+
   /** What a watch of a user's tasks reports, on one thread, in the order of the changes. */
   interface TaskListener {
     /** A task was created or changed. */

@@ -23,12 +23,20 @@ public final class TaskSubmission {
   private final TaskStore tasks;
   private final TaskQueue queue;
   private final int maxActivePerUser;
+  private final long resultQuota;
 
+  /** Without a result quota. */
   public TaskSubmission(Admission admission, TaskStore tasks, TaskQueue queue, int maxActive) {
+    this(admission, tasks, queue, maxActive, Long.MAX_VALUE);
+  }
+
+  public TaskSubmission(
+      Admission admission, TaskStore tasks, TaskQueue queue, int maxActive, long resultQuota) {
     this.admission = admission;
     this.tasks = tasks;
     this.queue = queue;
     this.maxActivePerUser = maxActive;
+    this.resultQuota = resultQuota;
   }
 
   /** Thrown when the user already has the maximum number of active tasks. */
@@ -38,11 +46,24 @@ public final class TaskSubmission {
     public LimitReachedException(int limit) {
       super("you already have " + limit + " active tasks; wait until some finish");
     }
+
+    LimitReachedException(String message) {
+      super(message);
+    }
   }
 
   public TaskRecord submit(TaskRequest request) throws LimitReachedException {
     UUID id = request.taskId();
     String owner = request.owner();
+    long used = resultBytes(owner);
+    if (used >= resultQuota) {
+      throw new LimitReachedException(
+          "your kept results hold "
+              + used
+              + " bytes, the most a user may keep (USER_RESULT_QUOTA "
+              + resultQuota
+              + "); new tasks are accepted as older results expire");
+    }
     boolean admitted =
         admission.admit(
             owner,
@@ -76,5 +97,10 @@ public final class TaskSubmission {
       throw e;
     }
     return record;
+  }
+
+  /** What the user's kept results hold: one pass over the user's records. */
+  private long resultBytes(String owner) {
+    return resultQuota == Long.MAX_VALUE ? 0 : tasks.resultBytes(owner);
   }
 }

@@ -23,7 +23,8 @@ public record TaskRecord(
     Integer exitCode,
     String reason,
     String error,
-    int attempt) {
+    int attempt,
+    Long resultBytes) {
 
   public TaskRecord {
     Objects.requireNonNull(taskId, "taskId");
@@ -44,7 +45,8 @@ public record TaskRecord(
         null,
         null,
         null,
-        0);
+        0,
+        null);
   }
 
   @JsonProperty("code")
@@ -72,7 +74,8 @@ public record TaskRecord(
         null,
         reason,
         null,
-        attempt);
+        attempt,
+        null);
   }
 
   /** Hands the task back to the queue, e.g. after its worker died or stopped. */
@@ -90,11 +93,25 @@ public record TaskRecord(
         null,
         why,
         null,
-        attempt);
+        attempt,
+        null);
   }
 
   public TaskRecord finished(
       TaskStatus terminal, Instant now, Integer exitCode, String reason, String error) {
+    return finished(terminal, now, exitCode, reason, error, null);
+  }
+
+  /**
+   * @param resultBytes the size of the result zip kept for this attempt; null when none was kept
+   */
+  public TaskRecord finished(
+      TaskStatus terminal,
+      Instant now,
+      Integer exitCode,
+      String reason,
+      String error,
+      Long resultBytes) {
     if (!terminal.isTerminal()) {
       throw new IllegalArgumentException(terminal + " is not terminal");
     }
@@ -111,7 +128,8 @@ public record TaskRecord(
         exitCode,
         reason,
         error,
-        attempt);
+        attempt,
+        resultBytes);
   }
 
   private void requireMove(TaskStatus next) {

@@ -66,7 +66,8 @@ abstract class TaskStoreContract {
             null,
             null,
             null,
-            0);
+            0,
+            null);
     assertThatThrownBy(() -> store().update(owner, done, back))
         .isInstanceOf(IllegalStateException.class);
   }

@@ -16,6 +16,7 @@ import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -155,6 +156,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     long zipped;
     TaskStatus status = outcome.status();
     String reason = outcome.reason();
+    Long kept = null;
     try (Workspace ws = given != null ? null : Workspace.create(workDir, request.taskId())) {
       Workspace target = given != null ? given : ws;
       ResultZip.write(
@@ -167,8 +169,16 @@ public final class TaskProcessor implements TaskConsumer.Handler {
           limits.resultMaxBytes(),
           truncated -> ResultJson.of(request, outcome, limits, truncated));
       zipped = System.nanoTime();
+      long zip = Files.size(target.zip());
+      long used = tasks.resultBytes(request.owner());
       try {
-        results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
+        if (used + zip > limits.userResultQuota()) {
+          status = TaskStatus.FINISHED_ERRORS;
+          reason = reasons.overResultQuota(used, zip);
+        } else {
+          results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
+          kept = zip;
+        }
       } catch (StoreFullException full) {
         // Retrying would not help: the task ends, and says why it has no result.
         LOG.warn("task {}: {}", request.taskId(), full.getMessage());
@@ -180,7 +190,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     }
     long stored = System.nanoTime();
     TaskRecord done =
-        current.value().finished(status, clock.instant(), outcome.exitCode(), reason, null);
+        current.value().finished(status, clock.instant(), outcome.exitCode(), reason, null, kept);
     try {
       tasks.update(request.owner(), current, done);
     } catch (StaleRevisionException e) {

@@ -104,8 +104,31 @@ class TaskProcessorTest {
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(1);
     assertThat(results.size(OWNER, r.taskId(), 1)).isPresent();
+    assertThat(record(r).resultBytes()).isEqualTo(results.size(OWNER, r.taskId(), 1).getAsLong());
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
     assertThat(ended).containsExactly(r.taskId());
+  }
+
+  @Test
+  void aResultPastTheUsersQuotaIsNotKeptAndTheTaskSaysWhy() throws Exception {
+    // Results the user keeps already: the whole quota.
+    TaskRequest earlier = submitted(Duration.ofMinutes(1));
+    var stored = tasks.get(OWNER, earlier.taskId()).orElseThrow();
+    var running = tasks.update(OWNER, stored, stored.value().executing(NOW, 1));
+    tasks.update(
+        OWNER,
+        running,
+        running
+            .value()
+            .finished(TaskStatus.FINISHED, NOW, 0, null, null, LIMITS.userResultQuota()));
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(record(r).reason()).contains("was not kept").contains("USER_RESULT_QUOTA");
+    assertThat(record(r).resultBytes()).isNull();
+    assertThat(results.size(OWNER, r.taskId(), 1)).isEmpty();
+    assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
   }
 
   @Test

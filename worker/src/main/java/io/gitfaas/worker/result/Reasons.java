@@ -75,6 +75,16 @@ public final class Reasons {
         + " s and was not run";
   }
 
+  public String overResultQuota(long used, long zip) {
+    return "the result ("
+        + zip
+        + " bytes) was not kept: this user's kept results hold "
+        + used
+        + " bytes and may hold "
+        + limits.userResultQuota()
+        + " (USER_RESULT_QUOTA); they free up as results expire (TASK_TTL)";
+  }
+
   public String resultNotKept(String storeSays) {
     return "the program ended, but its result could not be kept: " + storeSays;
   }

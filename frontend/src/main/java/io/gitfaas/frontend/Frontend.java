@@ -25,7 +25,6 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.nats.client.Connection;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,8 +80,9 @@ public final class Frontend {
             settings.limits(),
             Clock.systemUTC());
     long injectMax = fs.injectMaxBytes();
-    var slots = new StreamSlots(fs.maxStreamsPerUser());
-    var streams = new StreamRoutes(backend.output(), backend.tasks(), slots);
+    var streams =
+        new StreamRoutes(
+            backend.output(), backend.tasks(), new StreamSlots(fs.maxStreamsPerUser()));
     var admin = new AdminRoutes(backend.system(), backend.injections(), injectMax);
     var verifier =
         new OidcTokenVerifier(
@@ -124,13 +124,11 @@ public final class Frontend {
           config.routes.get("/getSessionCookie", routes::getSessionCookie);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
-          for (String path : List.of("/streamTasks", "/streamTaskOutput")) {
-            config.routes.before(path, slots::reserve);
-            config.routes.after(path, slots::releaseUnadopted);
-          }
-          config.routes.sse("/streamTasks", streams::streamTasks);
-          config.routes.before("/streamTaskOutput", streams::checkTask);
-          config.routes.sse("/streamTaskOutput", streams::streamTaskOutput);
+          // Stream routes check their slot and task in their own handler: path-bound before and
+          // after handlers would add a path match to every request of every route.
+          config.routes.get("/streamTasks", streams.route(null, streams::streamTasks));
+          config.routes.get(
+              "/streamTaskOutput", streams.route(streams::checkTask, streams::streamTaskOutput));
           config.routes.get("/getSystemStatus", admin::getSystemStatus);
           config.routes.post("/injectFile", admin::injectFile);
           config.routes.get("/getInjectedFiles", admin::getInjectedFiles);

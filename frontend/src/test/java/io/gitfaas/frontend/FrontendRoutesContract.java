@@ -753,13 +753,20 @@ abstract class FrontendRoutesContract {
         assertThat(stream.statusCode()).isEqualTo(200);
         open.add(stream);
       }
-      var refused = get("/streamTasks", email);
+      var refused = openStream("/streamTasks", email);
       assertThat(refused.statusCode()).isEqualTo(429);
-      assertThat(json(refused).get("error").asText()).contains("at most " + STREAMS);
-      assertThat(get("/streamTaskOutput?taskId=" + done, email).statusCode()).isEqualTo(429);
+      assertThat(refused.body().findFirst().orElse("")).contains("at most " + STREAMS);
+      assertThat(openStream("/streamTaskOutput?taskId=" + done, email).statusCode()).isEqualTo(429);
       var other = openStream("/streamTasks", "other-tabs@example.com");
       assertThat(other.statusCode()).isEqualTo(200);
       other.body().close();
+      // Asked for as a plain page, a stream says how to ask for it, and holds no slot.
+      for (int i = 0; i < 2 * STREAMS; i++) {
+        var plain = get("/streamTasks", "plain@example.com");
+        assertThat(plain.statusCode()).isEqualTo(406);
+        assertThat(json(plain).get("error").asText()).contains("text/event-stream");
+      }
+      assertThat(openStream("/streamTasks", "plain@example.com").statusCode()).isEqualTo(200);
     } finally {
       open.forEach(r -> r.body().close());
     }

@@ -187,8 +187,30 @@ class NatsPermissionsIntegrationTest {
   }
 
   @Test
-  void theFrontendCannotMakeAnotherConsumerOfTheQueue() throws Exception {
-    var jsm = frontend.jetStreamManagement(QUICK);
+  void noServiceMakesAnotherConsumerOfTheQueueYetEachListsAUsersTasks() throws Exception {
+    var settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
+    String owner = "lister@example.com";
+    var request =
+        new io.gitfaas.task.TaskRequest(
+            java.util.UUID.randomUUID(),
+            owner,
+            "https://x/y",
+            null,
+            List.of(),
+            java.time.Instant.now());
+    new io.gitfaas.store.NatsTaskStore(NatsResources.of(frontend, settings))
+        .create(owner, io.gitfaas.task.TaskRecord.pending(request));
+    for (Connection service : List.of(frontend, worker)) {
+      // Listing (a quota's sum, the task list) is an ordered consumer on the user's bucket.
+      assertThat(
+              new io.gitfaas.store.NatsTaskStore(NatsResources.of(service, settings)).list(owner))
+          .hasSize(1);
+      queueIsOutOfReach(service);
+    }
+  }
+
+  static void queueIsOutOfReach(Connection service) throws Exception {
+    var jsm = service.jetStreamManagement(QUICK);
     for (String filter : new String[] {NatsTopology.TASK_SUBJECT, null}) {
       denied(
           () ->
@@ -198,6 +220,15 @@ class NatsPermissionsIntegrationTest {
                       .durable("thief")
                       .filterSubject(filter)
                       .ackPolicy(AckPolicy.Explicit)
+                      .build()));
+      denied(
+          () ->
+              jsm.addOrUpdateConsumer(
+                  NatsTopology.TASK_STREAM,
+                  ConsumerConfiguration.builder()
+                      .name("sneak")
+                      .filterSubject(filter)
+                      .ackPolicy(AckPolicy.None)
                       .build()));
     }
     denied(() -> jsm.deleteConsumer(NatsTopology.TASK_STREAM, NatsTopology.WORKER_CONSUMER));

@@ -4,7 +4,9 @@ import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.task.TaskRecord;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +44,43 @@ public final class StreamRoutes implements AutoCloseable {
     this.output = output;
     this.slots = slots;
     this.tasks = tasks;
+  }
+
+  /**
+   * A stream route: a slot reserved for the user first (429 when they hold their most), then {@code
+   * check} (a bad task id gets its 400 or 404 before any stream opens), then the stream, which
+   * takes the slot over; a request that opened no stream gives the slot back.
+   */
+  public Handler route(Handler check, Consumer<SseClient> stream) {
+    // The stream runs after this handler returns (Javalin starts it asynchronously): the slot is
+    // given back there, when no stream took it.
+    SseHandler sse =
+        new SseHandler(
+            client -> {
+              try {
+                stream.accept(client);
+              } finally {
+                slots.releaseUnadopted(client.ctx());
+              }
+            });
+    return ctx -> {
+      slots.reserve(ctx);
+      try {
+        if (check != null) {
+          check.handle(ctx);
+        }
+        String accept = ctx.header("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+          throw new ApiException(
+              406,
+              "this is an event stream: ask with Accept: text/event-stream (EventSource does)");
+        }
+        sse.handle(ctx);
+      } catch (Exception | Error e) {
+        slots.releaseUnadopted(ctx);
+        throw e;
+      }
+    };
   }
 
   @Override

@@ -172,7 +172,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       long zip = Files.size(target.zip());
       long used = tasks.resultBytes(request.owner());
       try {
-        if (used + zip > limits.userResultQuota()) {
+        // The result that takes the user past the quota is kept; once past it, none is.
+        if (used >= limits.userResultQuota()) {
           status = TaskStatus.FINISHED_ERRORS;
           reason = reasons.overResultQuota(used, zip);
         } else {

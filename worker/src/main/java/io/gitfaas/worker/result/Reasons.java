@@ -80,9 +80,9 @@ public final class Reasons {
         + zip
         + " bytes) was not kept: this user's kept results hold "
         + used
-        + " bytes and may hold "
+        + " bytes, at least the "
         + limits.userResultQuota()
-        + " (USER_RESULT_QUOTA); they free up as results expire (TASK_TTL)";
+        + " a user may keep (USER_RESULT_QUOTA); room frees up as results expire (TASK_TTL)";
   }
 
   public String resultNotKept(String storeSays) {

@@ -710,6 +710,15 @@ abstract class FrontendRoutesContract {
 
   void finish(String email, io.gitfaas.store.Versioned<io.gitfaas.task.TaskRecord> executing)
       throws Exception {
+    finish(email, executing, null);
+  }
+
+  /** With {@code resultBytes} kept. */
+  void finish(
+      String email,
+      io.gitfaas.store.Versioned<io.gitfaas.task.TaskRecord> executing,
+      Long resultBytes)
+      throws Exception {
     backend
         .tasks()
         .update(
@@ -717,7 +726,13 @@ abstract class FrontendRoutesContract {
             executing,
             executing
                 .value()
-                .finished(io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null));
+                .finished(
+                    io.gitfaas.task.TaskStatus.FINISHED,
+                    Instant.now(),
+                    0,
+                    null,
+                    null,
+                    resultBytes));
   }
 
   HttpResponse<java.util.stream.Stream<String>> openStream(String path, String email)
@@ -817,16 +832,7 @@ abstract class FrontendRoutesContract {
   void aUserWhoseResultsFillTheQuotaGets429UntilTheyExpire() throws Exception {
     String email = "hoarder@example.com";
     UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
-    var executing = start(email, id);
-    backend
-        .tasks()
-        .update(
-            email,
-            executing,
-            executing
-                .value()
-                .finished(
-                    io.gitfaas.task.TaskStatus.FINISHED, Instant.now(), 0, null, null, 1L << 20));
+    finish(email, start(email, id), 1L << 20);
     var refused = create(VALID, email);
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(json(refused).get("error").asText()).contains("USER_RESULT_QUOTA");

@@ -127,10 +127,8 @@ class NatsPermissionsIntegrationTest {
         .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
   }
 
-  @Test
-  void theObserverRemovesUserBucketsAndNoOtherStream() throws Exception {
-    var settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
-    String owner = "idle-perm@example.com";
+  /** A PENDING task of {@code owner}, recorded as the frontend does. */
+  static void recordATask(String owner) {
     var request =
         new io.gitfaas.task.TaskRequest(
             java.util.UUID.randomUUID(),
@@ -139,8 +137,16 @@ class NatsPermissionsIntegrationTest {
             null,
             List.of(),
             java.time.Instant.now());
-    new io.gitfaas.store.NatsTaskStore(NatsResources.of(frontend, settings))
+    new io.gitfaas.store.NatsTaskStore(
+            NatsResources.of(frontend, Settings.fromEnv(Map.of(), Settings.Service.WORKER)))
         .create(owner, io.gitfaas.task.TaskRecord.pending(request));
+  }
+
+  @Test
+  void theObserverRemovesUserBucketsAndNoOtherStream() throws Exception {
+    var settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
+    String owner = "idle-perm@example.com";
+    recordATask(owner);
     try (Connection observer = connect("observer")) {
       // It marks the user's admission set around a removal.
       var admission = new io.gitfaas.store.Admission(NatsResources.of(observer, settings));
@@ -190,16 +196,7 @@ class NatsPermissionsIntegrationTest {
   void noServiceMakesAnotherConsumerOfTheQueueYetEachListsAUsersTasks() throws Exception {
     var settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
     String owner = "lister@example.com";
-    var request =
-        new io.gitfaas.task.TaskRequest(
-            java.util.UUID.randomUUID(),
-            owner,
-            "https://x/y",
-            null,
-            List.of(),
-            java.time.Instant.now());
-    new io.gitfaas.store.NatsTaskStore(NatsResources.of(frontend, settings))
-        .create(owner, io.gitfaas.task.TaskRecord.pending(request));
+    recordATask(owner);
     for (Connection service : List.of(frontend, worker)) {
       // Listing (a quota's sum, the task list) is an ordered consumer on the user's bucket.
       assertThat(

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -144,15 +145,15 @@ public final class Admission {
    *
    * @param userKey the key of the user's bucket (the sweeper never sees addresses)
    */
-  public java.util.Optional<Long> markSweep(String userKey, Instant now) {
+  public Optional<Long> markSweep(String userKey, Instant now) {
     Versioned<Map<UUID, Instant>> current = read(userKey);
     if (!current.value().isEmpty()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(write(userKey, current.revision(), Map.of(SWEEPING, now)));
+      return Optional.of(write(userKey, current.revision(), Map.of(SWEEPING, now)));
     } catch (StaleRevisionException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

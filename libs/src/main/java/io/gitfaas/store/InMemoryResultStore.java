@@ -36,11 +36,7 @@ public final class InMemoryResultStore implements ResultStore {
     }
     long held = zips.values().stream().mapToLong(z -> z.length).sum();
     if (held + bytes.length > maxBytes) {
-      throw new StoreFullException(
-          "the result store is full (RESULTS_STORE_MAX_BYTES); the result of "
-              + taskId
-              + " was not kept",
-          null);
+      throw StoreFullException.results(taskId, null);
     }
     zips.put(name(owner, taskId, attempt), bytes);
   }

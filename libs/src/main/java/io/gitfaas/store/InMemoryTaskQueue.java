@@ -26,8 +26,7 @@ public final class InMemoryTaskQueue implements TaskQueue {
   @Override
   public synchronized void publish(TaskRequest request) {
     if (!waiting.containsKey(request.taskId()) && waiting.size() >= capacity) {
-      throw new StoreFullException(
-          "the task queue is full (QUEUE_MAX_BYTES); try again when it has drained", null);
+      throw StoreFullException.queue(null);
     }
     waiting.putIfAbsent(request.taskId(), request);
   }

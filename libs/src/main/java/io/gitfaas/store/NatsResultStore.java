@@ -38,11 +38,7 @@ public final class NatsResultStore implements ResultStore {
               in);
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == StoreFullException.MAXIMUM_BYTES_EXCEEDED) {
-        throw new StoreFullException(
-            "the result store is full (RESULTS_STORE_MAX_BYTES); the result of "
-                + taskId
-                + " was not kept",
-            e);
+        throw StoreFullException.results(taskId, e);
       }
       throw new StoreException("could not store the result of " + taskId, e);
     } catch (IOException | NoSuchAlgorithmException e) {

@@ -31,8 +31,7 @@ public final class NatsTaskQueue implements TaskQueue {
                   .build());
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == StoreFullException.MAXIMUM_BYTES_EXCEEDED) {
-        throw new StoreFullException(
-            "the task queue is full (QUEUE_MAX_BYTES); try again when it has drained", e);
+        throw StoreFullException.queue(e);
       }
       throw new StoreException("could not enqueue task " + request.taskId(), e);
     } catch (IOException e) {

@@ -50,7 +50,7 @@ final class IdleBucketSweeper {
     JetStreamManagement jsm = connection.jetStreamManagement();
     int removed = 0;
     for (String stream : jsm.getStreamNames()) {
-      if (!stream.startsWith(STREAM_PREFIX) || !idle(info(jsm, stream))) {
+      if (!stream.startsWith(STREAM_PREFIX) || !idle(jsm.getStreamInfo(stream))) {
         continue;
       }
       String userKey = stream.substring(STREAM_PREFIX.length());
@@ -60,7 +60,7 @@ final class IdleBucketSweeper {
       }
       try {
         // Looked at again under the mark: a record written just before it counts.
-        if (idle(info(jsm, stream))) {
+        if (idle(jsm.getStreamInfo(stream))) {
           jsm.deleteStream(stream);
           removed++;
           LOG.info("removed the task bucket of an idle user ({})", userKey);
@@ -79,11 +79,6 @@ final class IdleBucketSweeper {
     } catch (Exception e) {
       LOG.warn("sweeping idle task buckets failed, trying again later: {}", e.toString());
     }
-  }
-
-  private static StreamInfo info(JetStreamManagement jsm, String stream)
-      throws IOException, JetStreamApiException {
-    return jsm.getStreamInfo(stream);
   }
 
   /** No record, nobody watching, and neither a write nor its creation within the idle time. */

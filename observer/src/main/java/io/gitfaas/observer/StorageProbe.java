@@ -18,21 +18,21 @@ import java.util.Map;
 final class StorageProbe {
   static final int WARN_PERCENT = 90;
 
-  /** Each shared stream, by the name admins see, and the setting that sizes it. */
-  private static final Map<String, String[]> STORES = new LinkedHashMap<>();
+  /** A shared stream, and the setting that sizes it (null: a fixed size). */
+  private record Store(String stream, String setting) {}
+
+  /** Each shared stream, by the name admins see. */
+  private static final Map<String, Store> STORES = new LinkedHashMap<>();
 
   static {
     STORES.put(
-        "results", new String[] {"OBJ_" + NatsTopology.RESULTS_STORE, "RESULTS_STORE_MAX_BYTES"});
-    STORES.put("queue", new String[] {NatsTopology.TASK_STREAM, "QUEUE_MAX_BYTES"});
+        "results", new Store("OBJ_" + NatsTopology.RESULTS_STORE, "RESULTS_STORE_MAX_BYTES"));
+    STORES.put("queue", new Store(NatsTopology.TASK_STREAM, "QUEUE_MAX_BYTES"));
+    STORES.put("injection requests", new Store(NatsTopology.INJECTION_STREAM, "QUEUE_MAX_BYTES"));
+    STORES.put("uploads", new Store("OBJ_" + NatsTopology.UPLOADS_STORE, "FILES_STORE_MAX_BYTES"));
     STORES.put(
-        "injection requests", new String[] {NatsTopology.INJECTION_STREAM, "QUEUE_MAX_BYTES"});
-    STORES.put(
-        "uploads", new String[] {"OBJ_" + NatsTopology.UPLOADS_STORE, "FILES_STORE_MAX_BYTES"});
-    STORES.put(
-        "injected files",
-        new String[] {"OBJ_" + NatsTopology.INJECTED_STORE, "FILES_STORE_MAX_BYTES"});
-    STORES.put("admission", new String[] {"KV_" + NatsTopology.ADMISSION_BUCKET, null});
+        "injected files", new Store("OBJ_" + NatsTopology.INJECTED_STORE, "FILES_STORE_MAX_BYTES"));
+    STORES.put("admission", new Store("KV_" + NatsTopology.ADMISSION_BUCKET, null));
   }
 
   private final Connection connection;
@@ -46,7 +46,7 @@ final class StorageProbe {
     List<StoreUse> out = new ArrayList<>();
     for (var store : STORES.entrySet()) {
       try {
-        StreamInfo info = jsm.getStreamInfo(store.getValue()[0]);
+        StreamInfo info = jsm.getStreamInfo(store.getValue().stream());
         out.add(
             new StoreUse(
                 store.getKey(),
@@ -66,14 +66,14 @@ final class StorageProbe {
     List<String> out = new ArrayList<>();
     for (StoreUse use : storage) {
       if (use.percent() >= WARN_PERCENT) {
-        String[] store = STORES.get(use.name());
+        Store store = STORES.get(use.name());
         out.add(
             "the "
                 + use.name()
                 + " store is "
                 + use.percent()
                 + "% full"
-                + (store == null || store[1] == null ? "" : " (" + store[1] + ")")
+                + (store == null || store.setting() == null ? "" : " (" + store.setting() + ")")
                 + ": writes past its cap are refused");
       }
     }

@@ -78,9 +78,4 @@ public final class StreamSlots {
       slot.release();
     }
   }
-
-  /** Open streams of the user, for tests and the log. */
-  int open(String user) {
-    return open.getOrDefault(user, 0);
-  }
 }

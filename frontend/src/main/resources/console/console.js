@@ -391,6 +391,17 @@ function finishOutput(task) {
 async function loadOutput(task) {
   if (task.loading) return;
   task.loading = true;
+  const heads = task.record.outputHeads;
+  if (heads) {
+    // No zip was kept: the record holds what the program printed first.
+    for (const stream of ["stdout", "stderr"]) {
+      task.element.querySelector(`.${stream}`).textContent = heads[stream];
+    }
+    setOutputState(task, "No result was kept for this task; this is the start of what it printed.");
+    task.element.dataset.output = "loaded";
+    task.loading = false;
+    return;
+  }
   const id = encodeURIComponent(task.record.taskId);
   setOutputState(task, "Loading the output…");
   try {

@@ -732,7 +732,8 @@ abstract class FrontendRoutesContract {
                     0,
                     null,
                     null,
-                    resultBytes));
+                    resultBytes,
+                    null));
   }
 
   HttpResponse<java.util.stream.Stream<String>> openStream(String path, String email)

@@ -24,7 +24,16 @@ public record TaskRecord(
     String reason,
     String error,
     int attempt,
-    Long resultBytes) {
+    Long resultBytes,
+    OutputHeads outputHeads) {
+
+  /**
+   * The first {@link #MAX_BYTES} bytes of what the program printed, kept in the record when its
+   * result zip could not be kept (past the user's quota, or the store full).
+   */
+  public record OutputHeads(String stdout, String stderr) {
+    public static final int MAX_BYTES = 4096;
+  }
 
   public TaskRecord {
     Objects.requireNonNull(taskId, "taskId");
@@ -46,6 +55,7 @@ public record TaskRecord(
         null,
         null,
         0,
+        null,
         null);
   }
 
@@ -75,6 +85,7 @@ public record TaskRecord(
         reason,
         null,
         attempt,
+        null,
         null);
   }
 
@@ -94,16 +105,18 @@ public record TaskRecord(
         why,
         null,
         attempt,
+        null,
         null);
   }
 
   public TaskRecord finished(
       TaskStatus terminal, Instant now, Integer exitCode, String reason, String error) {
-    return finished(terminal, now, exitCode, reason, error, null);
+    return finished(terminal, now, exitCode, reason, error, null, null);
   }
 
   /**
    * @param resultBytes the size of the result zip kept for this attempt; null when none was kept
+   * @param outputHeads what the program printed first, when no zip was kept to hold it; else null
    */
   public TaskRecord finished(
       TaskStatus terminal,
@@ -111,7 +124,8 @@ public record TaskRecord(
       Integer exitCode,
       String reason,
       String error,
-      Long resultBytes) {
+      Long resultBytes,
+      OutputHeads outputHeads) {
     if (!terminal.isTerminal()) {
       throw new IllegalArgumentException(terminal + " is not terminal");
     }
@@ -129,7 +143,8 @@ public record TaskRecord(
         reason,
         error,
         attempt,
-        resultBytes);
+        resultBytes,
+        outputHeads);
   }
 
   private void requireMove(TaskStatus next) {

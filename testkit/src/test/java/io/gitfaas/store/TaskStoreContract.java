@@ -67,6 +67,7 @@ abstract class TaskStoreContract {
             null,
             null,
             0,
+            null,
             null);
     assertThatThrownBy(() -> store().update(owner, done, back))
         .isInstanceOf(IllegalStateException.class);

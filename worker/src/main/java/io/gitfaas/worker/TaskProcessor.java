@@ -157,6 +157,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     TaskStatus status = outcome.status();
     String reason = outcome.reason();
     Long kept = null;
+    TaskRecord.OutputHeads heads = null;
     try (Workspace ws = given != null ? null : Workspace.create(workDir, request.taskId())) {
       Workspace target = given != null ? given : ws;
       ResultZip.write(
@@ -176,6 +177,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
         if (used >= limits.userResultQuota()) {
           status = TaskStatus.FINISHED_ERRORS;
           reason = reasons.overResultQuota(used, zip);
+          heads = target.outputHeads();
         } else {
           results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());
           kept = zip;
@@ -185,13 +187,16 @@ public final class TaskProcessor implements TaskConsumer.Handler {
         LOG.warn("task {}: {}", request.taskId(), full.getMessage());
         status = TaskStatus.UNEXPECTED_ERRORS;
         reason = reasons.resultNotKept(full.getMessage());
+        heads = target.outputHeads();
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     long stored = System.nanoTime();
     TaskRecord done =
-        current.value().finished(status, clock.instant(), outcome.exitCode(), reason, null, kept);
+        current
+            .value()
+            .finished(status, clock.instant(), outcome.exitCode(), reason, null, kept, heads);
     try {
       tasks.update(request.owner(), current, done);
     } catch (StaleRevisionException e) {

@@ -1,6 +1,9 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.task.TaskRecord;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -49,6 +52,27 @@ public record Workspace(Path root) implements AutoCloseable {
 
   public Path buildLog() {
     return logs().resolve("build.log");
+  }
+
+  /** What the program printed first, for a record whose zip was not kept. */
+  public TaskRecord.OutputHeads outputHeads() throws IOException {
+    return new TaskRecord.OutputHeads(head(stdout()), head(stderr()));
+  }
+
+  private static String head(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return "";
+    }
+    byte[] bytes = new byte[TaskRecord.OutputHeads.MAX_BYTES];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(bytes, 0, bytes.length);
+    }
+    String text = new String(bytes, 0, n, StandardCharsets.UTF_8);
+    // A character the cut split in two decodes as a replacement character: leave it out.
+    return n == bytes.length && text.endsWith("\uFFFD")
+        ? text.substring(0, text.length() - 1)
+        : text;
   }
 
   public Path zip() {

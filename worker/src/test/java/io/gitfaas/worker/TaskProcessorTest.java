@@ -120,8 +120,9 @@ class TaskProcessorTest {
         running,
         running
             .value()
-            .finished(TaskStatus.FINISHED, NOW, 0, null, null, LIMITS.userResultQuota()));
+            .finished(TaskStatus.FINISHED, NOW, 0, null, null, LIMITS.userResultQuota(), null));
     TaskRequest r = submitted(Duration.ofSeconds(1));
+    printing("the answer is 42\n", "x".repeat(10_000));
 
     assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
@@ -129,12 +130,37 @@ class TaskProcessorTest {
     assertThat(record(r).resultBytes()).isNull();
     assertThat(results.size(OWNER, r.taskId(), 1)).isEmpty();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+    // What the program printed first is in the record, since no zip holds it.
+    assertThat(record(r).outputHeads().stdout()).isEqualTo("the answer is 42\n");
+    assertThat(record(r).outputHeads().stderr())
+        .hasSize(TaskRecord.OutputHeads.MAX_BYTES)
+        .matches("x+");
+  }
+
+  @Test
+  void aKeptResultLeavesTheOutputInTheZipAlone() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    printing("in the zip\n", "");
+
+    processor().process(r, 1);
+    assertThat(record(r).outputHeads()).isNull();
+  }
+
+  /** The pipeline prints {@code stdout} and {@code stderr}, as a program would. */
+  void printing(String stdout, String stderr) {
+    pipeline =
+        (task, ws) -> {
+          java.nio.file.Files.writeString(ws.stdout(), stdout);
+          java.nio.file.Files.writeString(ws.stderr(), stderr);
+          return new Outcome.Builder().exit(0, null).build();
+        };
   }
 
   @Test
   void aFullResultStoreEndsTheTaskWithAReasonInsteadOfRetrying() throws Exception {
     results = new InMemoryResultStore(10); // no zip fits
     TaskRequest r = submitted(Duration.ofSeconds(1));
+    printing("", "disk full?\n");
 
     assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
@@ -142,6 +168,7 @@ class TaskProcessorTest {
         .contains("could not be kept")
         .contains("RESULTS_STORE_MAX_BYTES");
     assertThat(record(r).exitCode()).isZero();
+    assertThat(record(r).outputHeads().stderr()).isEqualTo("disk full?\n");
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
     assertThat(ended).containsExactly(r.taskId());
   }

@@ -126,9 +126,8 @@ public final class Frontend {
           config.routes.get("/whoami", routes::whoami);
           // Stream routes check their slot and task in their own handler: path-bound before and
           // after handlers would add a path match to every request of every route.
-          config.routes.get("/streamTasks", streams.route(null, streams::streamTasks));
-          config.routes.get(
-              "/streamTaskOutput", streams.route(streams::checkTask, streams::streamTaskOutput));
+          config.routes.get("/streamTasks", streams.route(streams::streamTasks));
+          config.routes.get("/streamTaskOutput", streams.route(streams::streamTaskOutput));
           config.routes.get("/getSystemStatus", admin::getSystemStatus);
           config.routes.post("/injectFile", admin::injectFile);
           config.routes.get("/getInjectedFiles", admin::getInjectedFiles);

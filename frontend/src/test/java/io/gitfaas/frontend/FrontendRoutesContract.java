@@ -10,6 +10,8 @@ import io.gitfaas.system.SystemStatus;
 import io.gitfaas.task.LiveOutput;
 import io.gitfaas.testkit.FreePort;
 import io.javalin.Javalin;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -738,7 +740,12 @@ abstract class FrontendRoutesContract {
 
   HttpResponse<java.util.stream.Stream<String>> openStream(String path, String email)
       throws Exception {
-    return http.send(
+    return openStream(http, path, email);
+  }
+
+  HttpResponse<java.util.stream.Stream<String>> openStream(
+      HttpClient client, String path, String email) throws Exception {
+    return client.send(
         HttpRequest.newBuilder(URI.create(base + path))
             .header("Authorization", "Bearer " + token(email))
             .header("Accept", "text/event-stream")
@@ -785,6 +792,104 @@ abstract class FrontendRoutesContract {
       assertThat(openStream("/streamTasks", "plain@example.com").statusCode()).isEqualTo(200);
     } finally {
       open.forEach(r -> r.body().close());
+    }
+  }
+
+  @Test
+  void aThousandOpenStreamsTakeNoThreadEach() throws Exception {
+    // Three streams per user (two task lists and a running task's output), 334 users.
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    var pool = Executors.newFixedThreadPool(4);
+    HttpClient client = HttpClient.newBuilder().executor(pool).build();
+    List<HttpResponse<java.util.stream.Stream<String>>> open = new ArrayList<>();
+    int before = 0;
+    try {
+      for (int u = 0; u < 334; u++) {
+        String email = "crowd-" + u + "@example.com";
+        UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+        start(email, id);
+        for (String path :
+            List.of("/streamTasks", "/streamTasks", "/streamTaskOutput?taskId=" + id)) {
+          var stream = openStream(client, path, email);
+          assertThat(stream.statusCode()).isEqualTo(200);
+          open.add(stream);
+          eventsUntil(stream.body().iterator(), "ready");
+        }
+        if (u == 0) {
+          before = threads.getThreadCount(); // with the pools that start on first use started
+        }
+      }
+      int during = threads.getThreadCount();
+      System.out.printf(
+          "%d event streams open: %d threads in this JVM, %d before the last %d opened%n",
+          open.size(), during, before, open.size() - 3);
+      assertThat(during - before).as("threads added for %d streams", open.size()).isLessThan(100);
+    } finally {
+      open.forEach(r -> r.body().close());
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingHoldsUpNoOtherStream() throws Exception {
+    String stalledEmail = "stalled@example.com";
+    String email = "reading@example.com";
+    UUID stalled = UUID.fromString(json(create(VALID, stalledEmail)).get("taskId").asText());
+    start(stalledEmail, stalled);
+    UUID other = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    start(email, other);
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", app.port()));
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /streamTaskOutput?taskId="
+                      + stalled
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                      + "Authorization: Bearer "
+                      + token(stalledEmail)
+                      + "\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
+      for (String line = in.readLine(); !line.equals("event: ready"); line = in.readLine()) {
+        assertThat(line).doesNotStartWith("HTTP/1.1 4");
+      }
+      // From here on nothing is read: far more output than any socket buffer holds. A write
+      // that blocked on this reader would hold the others up until the server's idle timeout
+      // (30 s) failed it; the bound below is well short of that, and far above the work.
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(15),
+          () -> {
+            String chunk = "x".repeat(64 * 1024);
+            for (int i = 0; i < 200; i++) {
+              publishOutput(stalledEmail, stalled, "stdout", chunk);
+            }
+            var stream = openStream("/streamTaskOutput?taskId=" + other, email);
+            var lines = stream.body().iterator();
+            eventsUntil(lines, "ready");
+            publishOutput(email, other, "stdout", "still here");
+            assertThat(eventsUntil(lines, "stdout")).last().asString().contains("still here");
+            stream.body().close();
+          });
+      // The stalled stream was let go, and gave its owner's slot back.
+      List<HttpResponse<java.util.stream.Stream<String>>> again = new ArrayList<>();
+      try {
+        while (again.size() < STREAMS) {
+          var r = openStream("/streamTasks", stalledEmail);
+          if (r.statusCode() == 200) {
+            again.add(r);
+          } else {
+            assertThat(r.statusCode()).isEqualTo(429); // the release is on its way
+            r.body().close();
+            again.forEach(o -> o.body().close());
+            again.clear();
+          }
+        }
+      } finally {
+        again.forEach(o -> o.body().close());
+      }
     }
   }
 

@@ -19,10 +19,12 @@ public final class NatsResources {
   private final NatsTopology topology;
   private final ConcurrentHashMap<String, KeyValue> openBuckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ObjectStore> openStores = new ConcurrentHashMap<>();
+  private final BucketWatches watches;
 
   public NatsResources(Connection connection, NatsTopology topology) {
     this.connection = connection;
     this.topology = topology;
+    this.watches = new BucketWatches(connection);
   }
 
   /** For tests: the handles over a topology with these figures. */
@@ -61,6 +63,11 @@ public final class NatsResources {
       }
       return kv;
     }
+  }
+
+  /** Watches of buckets, all on one dispatcher. */
+  public BucketWatches watches() {
+    return watches;
   }
 
   /**

@@ -175,7 +175,7 @@ public final class NatsTaskStore implements TaskStore {
   /**
    * Reports every task of the user as it is now, then every change as it happens, until the
    * returned handle is closed. Nothing is missed between the snapshot and the changes: both come
-   * from one ordered consumer on the user's bucket.
+   * from one ordered consumer on the user's bucket. Every watch shares one dispatcher thread.
    */
   @Override
   public AutoCloseable watch(String owner, TaskListener listener) {
@@ -202,7 +202,7 @@ public final class NatsTaskStore implements TaskStore {
           }
         };
     try {
-      return onBucket(owner, kv -> kv.watchAll(watcher));
+      return onBucket(owner, kv -> resources.watches().watchAll(kv.getBucketName(), watcher));
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not watch tasks", e);
     }

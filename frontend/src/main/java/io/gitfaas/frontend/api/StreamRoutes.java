@@ -5,8 +5,6 @@ import io.gitfaas.store.TaskStore;
 import io.gitfaas.task.TaskRecord;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import io.javalin.http.sse.SseClient;
-import io.javalin.http.sse.SseHandler;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,38 +44,18 @@ public final class StreamRoutes implements AutoCloseable {
   }
 
   /**
-   * A stream route: a slot reserved for the user first (429 when they hold their most), then {@code
-   * check} (a bad task id gets its 400 or 404 before any stream opens), then the stream, which
-   * takes the slot over; a request that opened no stream gives the slot back.
+   * A stream route: a slot reserved for the user first (429 when they hold their most), then the
+   * stream's handler, which checks its request (a bad task id gets its 400 or 404, a client that
+   * does not accept events 406, before any stream opens) and opens the stream, which takes the slot
+   * over; a request that opened no stream gives the slot back.
    */
-  public Handler route(Handler check, Consumer<SseClient> stream) {
-    // The stream runs after this handler returns (Javalin starts it asynchronously): the slot is
-    // given back there, when no stream took it.
-    SseHandler sse =
-        new SseHandler(
-            client -> {
-              try {
-                stream.accept(client);
-              } finally {
-                slots.releaseUnadopted(client.ctx());
-              }
-            });
+  public Handler route(Handler stream) {
     return ctx -> {
       slots.reserve(ctx);
       try {
-        if (check != null) {
-          check.handle(ctx);
-        }
-        String accept = ctx.header("Accept");
-        if (accept == null || !accept.contains("text/event-stream")) {
-          throw new ApiException(
-              406,
-              "this is an event stream: ask with Accept: text/event-stream (EventSource does)");
-        }
-        sse.handle(ctx);
-      } catch (Exception | Error e) {
+        stream.handle(ctx);
+      } finally {
         slots.releaseUnadopted(ctx);
-        throw e;
       }
     };
   }
@@ -89,11 +66,17 @@ public final class StreamRoutes implements AutoCloseable {
     timer.shutdownNow();
   }
 
-  private EventStream open(SseClient client) {
-    EventStream stream = EventStream.open(client, timer);
+  /** After the request's own checks (its 400 or 404 come first), a client asking for events. */
+  private EventStream open(Context ctx) {
+    String accept = ctx.header("Accept");
+    if (accept == null || !accept.contains("text/event-stream")) {
+      throw new ApiException(
+          406, "this is an event stream: ask with Accept: text/event-stream (EventSource does)");
+    }
+    EventStream stream = EventStream.open(ctx, timer);
     open.add(stream);
     stream.onClose(() -> open.remove(stream));
-    stream.onClose(slots.adopt(client.ctx()));
+    stream.onClose(slots.adopt(ctx));
     return stream;
   }
 
@@ -102,9 +85,9 @@ public final class StreamRoutes implements AutoCloseable {
    * {@code task} for every change and {@code removed} ({@code {"taskId"}}) for every deletion. A
    * client that reconnects gets the whole list again.
    */
-  public void streamTasks(SseClient client) {
-    Identity user = Identities.of(client.ctx());
-    EventStream stream = open(client);
+  public void streamTasks(Context ctx) {
+    Identity user = Identities.of(ctx);
+    EventStream stream = open(ctx);
     AutoCloseable watch;
     try {
       watch =
@@ -142,21 +125,15 @@ public final class StreamRoutes implements AutoCloseable {
         });
   }
 
-  /** Before the output stream opens, so a bad id or another user's task gets a real 400/404. */
-  public void checkTask(Context ctx) {
-    TaskRoutes.find(tasks, ctx);
-  }
-
   /**
    * A running task's output: {@code ready} once listening, events {@code stdout} and {@code stderr}
    * with {@code {"text"}} as the worker publishes them, then {@code end} with the task's status.
    * Only the task's owner can listen; output printed before the stream opened is in the zip.
    */
-  public void streamTaskOutput(SseClient client) {
-    Context ctx = client.ctx();
+  public void streamTaskOutput(Context ctx) {
     Identity user = Identities.of(ctx);
-    TaskRecord task = TaskRoutes.find(tasks, ctx);
-    EventStream stream = open(client);
+    TaskRecord task = TaskRoutes.find(tasks, ctx); // a bad id or another user's task: 400/404
+    EventStream stream = open(ctx);
     if (task.isTerminal()) {
       end(stream, task);
       return;

@@ -51,20 +51,11 @@ class LiveOutputEndToEndTest {
     assertThat(stream.headers().firstValue("Content-Type").orElse(""))
         .contains("text/event-stream");
     List<String> events = new ArrayList<>();
-    try (var lines =
-        new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-      String event = null;
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        if (line.startsWith("event:")) {
-          event = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          events.add(event + " " + line.substring(5).trim());
-          if ("end".equals(event)) {
-            break;
-          }
-        }
-      }
-    }
+    untilEnd(
+        stream,
+        (event, data) -> {
+          events.add(event + " " + data);
+        });
     String all = String.join("\n", events);
     assertThat(all)
         .contains("stdout {\"text\":\"tick 1\\n\"}", "stdout {\"text\":\"tick 5\\n\"}")
@@ -93,6 +84,71 @@ class LiveOutputEndToEndTest {
     // A finished task's stream ends at once.
     var again = events(cookie, id, HttpResponse.BodyHandlers.ofString());
     assertThat(again.body()).contains("event: end");
+  }
+
+  @Test
+  void aRunningTaskCancelledByItsOwnerStopsAndKeepsWhatItPrinted() throws Exception {
+    String cookie = stack.login("hopper@example.com");
+    var hopper = new ApiClient(stack.baseUrl(), cookie);
+    String url =
+        stack.git.createRepo(
+            "sleeper", Map.of("run.sh", "echo started\n(setsid sleep 60 &)\nsleep 60 &\nwait\n"));
+    String id = hopper.createTask(url);
+
+    HttpResponse<java.io.InputStream> stream =
+        events(cookie, id, HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    long[] cancelledAt = {0};
+    String[] end = {null};
+    untilEnd(
+        stream,
+        (event, data) -> {
+          if (event.equals("stdout") && cancelledAt[0] == 0) {
+            assertThat(data).contains("started");
+            cancelledAt[0] = System.nanoTime();
+            assertThat(hopper.post("/cancelTask?taskId=" + id, "").statusCode()).isEqualTo(202);
+          } else if (event.equals("end")) {
+            end[0] = data;
+          }
+        });
+    System.out.printf(
+        "a running task ended %d ms after its owner cancelled it (through oauth2-proxy)%n",
+        (System.nanoTime() - cancelledAt[0]) / 1_000_000);
+    assertThat(end[0]).contains("FINISHED_ERRORS");
+    var record = hopper.json(hopper.get("/getTaskStatus?taskId=" + id));
+    assertThat(record.get("reason").asText()).isEqualTo("cancelled by its owner");
+    var stdout = hopper.json(hopper.get("/getTaskOutput?taskId=" + id));
+    assertThat(stdout.get("text").asText()).isEqualTo("started\n");
+    assertThat(hopper.post("/cancelTask?taskId=" + id, "").statusCode()).isEqualTo(409);
+
+    // Deleted, it is gone now rather than when it would expire.
+    assertThat(hopper.post("/deleteTask?taskId=" + id, "").statusCode()).isEqualTo(204);
+    assertThat(hopper.get("/getTaskStatus?taskId=" + id).statusCode()).isEqualTo(404);
+    assertThat(hopper.get("/getTaskResult?taskId=" + id).statusCode()).isEqualTo(404);
+    assertThat(hopper.json(hopper.get("/getAllTasks")).get("tasks")).isEmpty();
+  }
+
+  interface EventHandler {
+    void on(String event, String data) throws Exception;
+  }
+
+  /** Hands each event of the stream to {@code handler}, up to and with the {@code end} event. */
+  static void untilEnd(HttpResponse<java.io.InputStream> stream, EventHandler handler)
+      throws Exception {
+    try (var lines =
+        new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+      String event = null;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith("event:")) {
+          event = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+          handler.on(event, line.substring(5).trim());
+          if ("end".equals(event)) {
+            return;
+          }
+        }
+      }
+    }
   }
 
   /** The task's event stream, asked for as EventSource does. */

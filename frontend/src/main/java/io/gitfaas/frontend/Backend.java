@@ -15,12 +15,15 @@ import io.gitfaas.store.TaskQueue;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.system.NatsSystemStatusStore;
 import io.gitfaas.system.SystemStatusStore;
+import io.gitfaas.task.CancelSignal;
+import io.gitfaas.task.NatsCancelSignal;
 import io.nats.client.Connection;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the frontend's routes stand on: the stores, the queue, the live output and whether the
- * backing service is reachable. In service all of it is NATS; route tests use the in-memory twins.
+ * What the frontend's routes stand on: the stores, the queue, the live output, the word to workers
+ * that a task is cancelled, and whether the backing service is reachable. In service all of it is
+ * NATS; route tests use the in-memory twins.
  */
 public record Backend(
     TaskStore tasks,
@@ -30,6 +33,7 @@ public record Backend(
     SystemStatusStore system,
     InjectionRequests injections,
     OutputFeed output,
+    CancelSignal cancels,
     BooleanSupplier connected) {
 
   public static Backend nats(Connection connection, Settings settings) {
@@ -42,6 +46,7 @@ public record Backend(
         new NatsSystemStatusStore(resources),
         new NatsInjectionRequests(connection, resources),
         new NatsOutputFeed(connection),
+        new NatsCancelSignal(connection),
         () -> connection.getStatus() == Connection.Status.CONNECTED);
   }
 }

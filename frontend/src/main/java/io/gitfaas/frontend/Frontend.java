@@ -17,6 +17,7 @@ import io.gitfaas.git.BoundedResolver;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.store.StoreException;
 import io.gitfaas.store.StoreFullException;
+import io.gitfaas.submit.TaskCancellation;
 import io.gitfaas.submit.TaskSubmission;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
@@ -74,6 +75,12 @@ public final class Frontend {
                 backend.queue(),
                 settings.limits().maxActivePerUser(),
                 settings.limits().userResultQuota()),
+            new TaskCancellation(
+                backend.tasks(),
+                backend.results(),
+                backend.admission(),
+                backend.cancels(),
+                Clock.systemUTC()),
             backend.tasks(),
             backend.results(),
             new CreateTaskParser(new GitUrlPolicy(settings.git())),
@@ -118,6 +125,8 @@ public final class Frontend {
                 CrossSiteGuard.requireJson(ctx);
                 routes.createTask(ctx);
               });
+          config.routes.post("/cancelTask", routes::cancelTask);
+          config.routes.post("/deleteTask", routes::deleteTask);
           config.routes.get("/getTaskStatus", routes::getTaskStatus);
           config.routes.get("/getTaskResult", routes::getTaskResult);
           config.routes.get("/getTaskOutput", routes::getTaskOutput);

@@ -242,6 +242,12 @@ abstract class FrontendRoutesContract {
                     "same-site")
                 .statusCode())
         .isEqualTo(403);
+    // Taking a victim's task back or deleting it is refused the same way.
+    for (String route : List.of("/cancelTask", "/deleteTask")) {
+      String path = route + "?taskId=" + UUID.randomUUID();
+      assertThat(post(path, "text/plain", "", "Origin", evil).statusCode()).isEqualTo(403);
+      assertThat(post(path, null, "", "Sec-Fetch-Site", "cross-site").statusCode()).isEqualTo(403);
+    }
     assertThat(get("/getAllTasks", "victim@example.com").statusCode()).isEqualTo(200);
     assertThat(json(get("/getAllTasks", "victim@example.com")).get("tasks")).isEmpty();
   }
@@ -793,6 +799,77 @@ abstract class FrontendRoutesContract {
     } finally {
       open.forEach(r -> r.body().close());
     }
+  }
+
+  @Test
+  void aWaitingTaskCancelledByItsOwnerNeverRunsAndFreesItsPlace() throws Exception {
+    String email = "changed-mind@example.com";
+    UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    assertThat(backend.admission().active(email)).contains(id);
+
+    assertThat(postAs("stranger@example.com", "/cancelTask?taskId=" + id, null, "").statusCode())
+        .isEqualTo(404);
+    var cancelled = postAs(email, "/cancelTask?taskId=" + id, null, "");
+    assertThat(cancelled.statusCode()).isEqualTo(202);
+    assertThat(json(cancelled).get("status").asText()).isEqualTo("FINISHED_ERRORS");
+    assertThat(json(cancelled).get("reason").asText()).isEqualTo("cancelled by its owner");
+    assertThat(json(get("/getTaskStatus?taskId=" + id, email)).get("status").asText())
+        .isEqualTo("FINISHED_ERRORS");
+    assertThat(backend.admission().active(email)).doesNotContain(id);
+    // Once it has ended there is nothing to cancel.
+    var again = postAs(email, "/cancelTask?taskId=" + id, null, "");
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(json(again).get("status").asText()).isEqualTo("FINISHED_ERRORS");
+    assertThat(postAs(email, "/cancelTask?taskId=nope", null, "").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void aRunningTaskCancelledByItsOwnerIsStoppedByItsWorker() throws Exception {
+    String email = "stop-it@example.com";
+    UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    start(email, id);
+    var heard = new java.util.concurrent.LinkedBlockingQueue<UUID>();
+    try (AutoCloseable listening = backend.cancels().listen(heard::add)) {
+      var cancelled = postAs(email, "/cancelTask?taskId=" + id, null, "");
+      assertThat(cancelled.statusCode()).isEqualTo(202);
+      // Still running: its worker, told, ends it.
+      assertThat(json(cancelled).get("status").asText()).isEqualTo("EXECUTING");
+      assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(id);
+    }
+    assertThat(backend.admission().active(email)).doesNotContain(id);
+  }
+
+  @Test
+  void aDeletedTaskIsGoneWithItsResult() throws Exception {
+    String email = "tidy@example.com";
+    UUID done = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    var executing = start(email, done);
+    java.nio.file.Path zip = java.nio.file.Files.createTempFile("result", ".zip");
+    try {
+      java.nio.file.Files.write(zip, new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+      backend.results().put(email, done, 1, zip);
+    } finally {
+      java.nio.file.Files.delete(zip);
+    }
+    finish(email, executing, 14L);
+    UUID waiting = UUID.fromString(json(create(VALID, email)).get("taskId").asText());
+    var stream = openStream("/streamTasks", email);
+    var lines = stream.body().iterator();
+    eventsUntil(lines, "ready");
+
+    assertThat(postAs("stranger@example.com", "/deleteTask?taskId=" + done, null, "").statusCode())
+        .isEqualTo(404);
+    assertThat(postAs(email, "/deleteTask?taskId=" + done, null, "").statusCode()).isEqualTo(204);
+    assertThat(backend.results().size(email, done, 1)).isEmpty();
+    assertThat(get("/getTaskStatus?taskId=" + done, email).statusCode()).isEqualTo(404);
+    assertThat(eventsUntil(lines, "removed", done.toString())).isNotEmpty();
+    // A task that has not ended is cancelled, then removed: it leaves the active tasks too.
+    assertThat(postAs(email, "/deleteTask?taskId=" + waiting, null, "").statusCode())
+        .isEqualTo(204);
+    assertThat(backend.admission().active(email)).doesNotContain(waiting);
+    assertThat(json(get("/getAllTasks", email)).get("tasks")).isEmpty();
+    assertThat(postAs(email, "/deleteTask?taskId=" + done, null, "").statusCode()).isEqualTo(404);
+    stream.body().close();
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.gitfaas.store.InMemoryResultStore;
 import io.gitfaas.store.InMemoryTaskQueue;
 import io.gitfaas.store.InMemoryTaskStore;
 import io.gitfaas.system.InMemorySystemStatusStore;
+import io.gitfaas.task.InMemoryCancelSignal;
 import io.gitfaas.task.LiveOutput;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,7 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
         new InMemorySystemStatusStore(),
         new InMemoryInjectionRequests(),
         output,
+        new InMemoryCancelSignal(),
         () -> true);
   }
 
@@ -71,6 +73,7 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
             new InMemorySystemStatusStore(),
             new InMemoryInjectionRequests(),
             (owner, taskId, listener) -> () -> {},
+            new InMemoryCancelSignal(),
             () -> true);
     var other = Frontend.create(settings, full).start();
     try {

@@ -8,6 +8,8 @@ import io.gitfaas.config.Settings.NatsSettings;
 import io.gitfaas.inject.InjectedFilesMirror;
 import io.gitfaas.inject.InjectionApplier;
 import io.gitfaas.inject.NatsInjectionRequests;
+import io.gitfaas.store.NatsResultStore;
+import io.gitfaas.task.NatsCancelSignal;
 import io.gitfaas.testkit.NatsTestServer;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -125,6 +127,25 @@ class NatsPermissionsIntegrationTest {
   void theFrontendCannotPurgeTheQueue() {
     assertThatThrownBy(() -> frontend.jetStreamManagement().purgeStream(NatsTopology.TASK_STREAM))
         .isInstanceOfAny(JetStreamApiException.class, java.io.IOException.class);
+  }
+
+  @Test
+  void theFrontendTellsWorkersOfCancellationsAndRemovesResults() throws Exception {
+    var heard = new java.util.concurrent.LinkedBlockingQueue<java.util.UUID>();
+    java.util.UUID id = java.util.UUID.randomUUID();
+    try (AutoCloseable listening = new NatsCancelSignal(worker).listen(heard::add)) {
+      worker.flush(Duration.ofSeconds(5)); // subscribed before the signal goes out
+      new NatsCancelSignal(frontend).send("ann@example.com", id);
+      assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(id);
+    }
+    Settings settings = Settings.fromEnv(Map.of(), Settings.Service.WORKER);
+    Path zip = Files.createTempFile("result", ".zip");
+    Files.write(zip, new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    new NatsResultStore(NatsResources.of(worker, settings)).put("ann@example.com", id, 1, zip);
+    var fromFrontend = new NatsResultStore(NatsResources.of(frontend, settings));
+    fromFrontend.delete("ann@example.com", id, 1);
+    assertThat(fromFrontend.size("ann@example.com", id, 1)).isEmpty();
+    Files.delete(zip);
   }
 
   /** A PENDING task of {@code owner}, recorded as the frontend does. */

@@ -10,6 +10,8 @@ import io.gitfaas.worker.result.PhaseReport;
 import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.runtime.Runtime;
 import io.gitfaas.worker.runtime.Runtime.RefusedBuildException;
+import io.gitfaas.worker.sandbox.Cancellation;
+import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxCommand;
 import io.gitfaas.worker.sandbox.SandboxResult;
@@ -58,7 +60,12 @@ final class BuildStep {
 
   /** Whether the task is built and may run; if not, the outcome says why. */
   boolean build(
-      String userKey, Runtime runtime, Workspace ws, Outcome.Builder outcome, long budgetEnd)
+      String userKey,
+      Runtime runtime,
+      Workspace ws,
+      Outcome.Builder outcome,
+      long budgetEnd,
+      Cancellation cancellation)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
     try {
@@ -68,7 +75,15 @@ final class BuildStep {
       }
       boolean built;
       try {
-        built = runSteps(userKey, runtime, runtime.buildSteps(ws.src()), ws, outcome, budgetEnd);
+        built =
+            runSteps(
+                userKey,
+                runtime,
+                runtime.buildSteps(ws.src()),
+                ws,
+                outcome,
+                budgetEnd,
+                cancellation);
       } catch (RefusedBuildException e) {
         outcome.fail(TaskStatus.FINISHED_ERRORS, reasons.buildRefused(e.getMessage()), null);
         return false;
@@ -106,7 +121,8 @@ final class BuildStep {
       List<Runtime.Step> steps,
       Workspace ws,
       Outcome.Builder outcome,
-      long budgetEnd)
+      long budgetEnd,
+      Cancellation cancellation)
       throws IOException, InterruptedException, RefusedBuildException {
     // Caches are per user: one user's build can never change what another user's task runs.
     Path cache = caches.runtimeCache(userKey, runtime.name());
@@ -116,6 +132,9 @@ final class BuildStep {
     env.put("LANG", "C.UTF-8");
     Path stepLog = ws.logs().resolve("step.log");
     for (Runtime.Step step : steps) {
+      if (cancellation.isCancelled()) {
+        return false; // the task's processor says why
+      }
       if (step.network() && egress == null) {
         outcome.fail(
             TaskStatus.FINISHED_ERRORS,
@@ -128,7 +147,7 @@ final class BuildStep {
         outcome.fail(TaskStatus.FINISHED_ERRORS, reasons.buildTimedOut(), Limit.BUILD_TIMEOUT);
         return false;
       }
-      SandboxResult result = runStep(step, runtime, env, cache, ws, stepLog, left);
+      SandboxResult result = runStep(step, runtime, env, cache, ws, stepLog, left, cancellation);
       appendStep(ws.buildLog(), step, stepLog);
       outcome.phase("build: " + step.name(), PhaseReport.of(result, Limit.BUILD_TIMEOUT));
       Limit limit = result.limitHit();
@@ -157,7 +176,8 @@ final class BuildStep {
       Path cache,
       Workspace ws,
       Path stepLog,
-      Duration left)
+      Duration left,
+      Cancellation cancellation)
       throws IOException, InterruptedException, RefusedBuildException {
     // A download step sees copies of its manifests, never the repository itself, and gets a way
     // out of its own, closed when the step ends.
@@ -185,7 +205,8 @@ final class BuildStep {
                   List.of(ws.src(), ws.bin(), ws.deps()),
                   cache,
                   caches.limit()));
-      return sandbox.run(spec, stepLog, null);
+      return sandbox.run(
+          spec, stepLog, null, OutputListener.NONE, OutputListener.NONE, cancellation);
     }
   }
 

@@ -8,6 +8,7 @@ import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.PhaseReport;
 import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.runtime.Runtime;
+import io.gitfaas.worker.sandbox.Cancellation;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxResult;
 import io.gitfaas.worker.sandbox.SandboxSpec;
@@ -41,7 +42,12 @@ final class RunStep {
     this.live = live;
   }
 
-  void run(TaskRequest task, Runtime runtime, Workspace ws, Outcome.Builder outcome)
+  void run(
+      TaskRequest task,
+      Runtime runtime,
+      Workspace ws,
+      Outcome.Builder outcome,
+      Cancellation cancellation)
       throws IOException, InterruptedException {
     SandboxResult run =
         sandbox.run(
@@ -49,7 +55,8 @@ final class RunStep {
             ws.stdout(),
             ws.stderr(),
             live.listener(task, "stdout"),
-            live.listener(task, "stderr"));
+            live.listener(task, "stderr"),
+            cancellation);
     outcome.timing("run", run.wallTime().toMillis());
     outcome.phase("run", PhaseReport.of(run, Limit.RUN_TIMEOUT));
     outcome.truncated(run.stdoutTruncated(), run.stderrTruncated());

@@ -11,6 +11,7 @@ import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.runtime.Runtime;
 import io.gitfaas.worker.runtime.RuntimeTable;
+import io.gitfaas.worker.sandbox.Cancellation;
 import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
 import java.io.IOException;
@@ -74,7 +75,8 @@ public final class TaskExecutor implements TaskPipeline {
   }
 
   @Override
-  public Outcome execute(TaskRequest task, Workspace ws) throws IOException, InterruptedException {
+  public Outcome execute(TaskRequest task, Workspace ws, Cancellation cancellation)
+      throws IOException, InterruptedException {
     String userKey = UserKey.of(task.owner());
     Outcome.Builder outcome = new Outcome.Builder();
     try {
@@ -93,8 +95,9 @@ public final class TaskExecutor implements TaskPipeline {
             .build();
       }
       outcome.runtime(runtime.get().name());
-      if (build.build(userKey, runtime.get(), ws, outcome, buildBudgetEnd)) {
-        run.run(task, runtime.get(), ws, outcome);
+      if (build.build(userKey, runtime.get(), ws, outcome, buildBudgetEnd, cancellation)
+          && !cancellation.isCancelled()) {
+        run.run(task, runtime.get(), ws, outcome, cancellation);
       }
       return outcome.build();
     } finally {

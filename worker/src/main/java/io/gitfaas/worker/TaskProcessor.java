@@ -7,6 +7,7 @@ import io.gitfaas.store.StaleRevisionException;
 import io.gitfaas.store.StoreFullException;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.store.Versioned;
+import io.gitfaas.submit.TaskCancellation;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
@@ -15,6 +16,7 @@ import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
+import io.gitfaas.worker.sandbox.Cancellation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +44,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
   private final Path workDir;
   private final Clock clock;
   private final TaskExecutor.Live live;
+  private final CancelRequests cancels;
 
   public TaskProcessor(
       TaskStore tasks,
@@ -52,7 +55,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       TaskLimits limits,
       Path workDir,
       Clock clock,
-      TaskExecutor.Live live) {
+      TaskExecutor.Live live,
+      CancelRequests cancels) {
     this.tasks = tasks;
     this.results = results;
     this.admission = admission;
@@ -62,6 +66,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.workDir = workDir;
     this.clock = clock;
     this.live = live;
+    this.cancels = cancels;
   }
 
   /** What to do with the task's message once processing ends. */
@@ -93,6 +98,19 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       admission.release(request.owner(), request.taskId());
       return Disposition.ACK;
     }
+    // Listening for a cancellation before the claim: one sent once the record says EXECUTING
+    // finds the task here.
+    Cancellation cancellation = cancels.register(request.taskId());
+    try {
+      return claimAndRun(request, delivered, current, cancellation);
+    } finally {
+      cancels.unregister(request.taskId(), cancellation);
+    }
+  }
+
+  private Disposition claimAndRun(
+      TaskRequest request, long delivered, Versioned<TaskRecord> current, Cancellation cancellation)
+      throws InterruptedException {
     try {
       Duration waited = Duration.between(request.createdAt(), clock.instant());
       if (current.value().status() == TaskStatus.PENDING && waited.compareTo(limits.ttl()) > 0) {
@@ -124,18 +142,24 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       LOG.info("task {} was claimed elsewhere: {}", request.taskId(), e.getMessage());
       return Disposition.LEAVE;
     }
-    return run(request, current);
+    return run(request, current, cancellation);
   }
 
-  private Disposition run(TaskRequest request, Versioned<TaskRecord> claimed)
+  private Disposition run(
+      TaskRequest request, Versioned<TaskRecord> claimed, Cancellation cancellation)
       throws InterruptedException {
     LOG.info("task {} started (attempt {})", request.taskId(), claimed.value().attempt());
     try (Workspace ws = Workspace.create(workDir, request.taskId())) {
       Outcome outcome =
-          executor
-              .execute(request, ws)
-              .queuedFor(
-                  Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
+          cancellation.isCancelled()
+              ? Outcome.failed(TaskStatus.FINISHED_ERRORS, TaskCancellation.REASON, null)
+              : executor.execute(request, ws, cancellation);
+      if (cancellation.isCancelled()) {
+        outcome = outcome.endedBy(TaskCancellation.REASON);
+      }
+      outcome =
+          outcome.queuedFor(
+              Duration.between(request.createdAt(), claimed.value().startedAt()).toMillis());
       return finish(request, claimed, outcome, ws);
     } catch (InterruptedException e) {
       // Clear the flag for the hand-back's own NATS request, then pass the interruption on.

@@ -10,6 +10,7 @@ import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.store.NatsTaskStore;
+import io.gitfaas.task.NatsCancelSignal;
 import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
@@ -127,6 +128,9 @@ public final class WorkerMain {
                 new MirroredInjectedFiles(
                     new InjectedFilesMirror(resources), workDir.resolve("injected")),
                 live);
+        // Every worker hears every cancellation, before it takes its first task.
+        var cancels = new CancelRequests();
+        new NatsCancelSignal(connection).listen(cancels::heard);
         var processor =
             new TaskProcessor(
                 new NatsTaskStore(resources),
@@ -137,7 +141,8 @@ public final class WorkerMain {
                 settings.limits(),
                 workDir.resolve("tasks"),
                 Clock.systemUTC(),
-                live);
+                live,
+                cancels);
         var consumer =
             new TaskConsumer(
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);

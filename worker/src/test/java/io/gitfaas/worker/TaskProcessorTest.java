@@ -43,8 +43,9 @@ class TaskProcessorTest {
   final Admission admission = Admission.inMemory();
   final AtomicInteger runs = new AtomicInteger();
   final List<UUID> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final CancelRequests cancels = new CancelRequests();
   TaskPipeline pipeline =
-      (task, ws) -> {
+      (task, ws, cancellation) -> {
         runs.incrementAndGet();
         return new Outcome.Builder().exit(0, null).build();
       };
@@ -54,7 +55,7 @@ class TaskProcessorTest {
         tasks,
         results,
         admission,
-        (task, ws) -> pipeline.execute(task, ws),
+        (task, ws, cancellation) -> pipeline.execute(task, ws, cancellation),
         new Reasons(LIMITS, 1L << 30),
         LIMITS,
         workDir,
@@ -72,7 +73,8 @@ class TaskProcessorTest {
             assertThat(tasks.get(OWNER, task.taskId()).orElseThrow().value().isTerminal()).isTrue();
             ended.add(task.taskId());
           }
-        });
+        },
+        cancels);
   }
 
   /** A submitted task, created {@code ago} before now. */
@@ -149,11 +151,47 @@ class TaskProcessorTest {
   /** The pipeline prints {@code stdout} and {@code stderr}, as a program would. */
   void printing(String stdout, String stderr) {
     pipeline =
-        (task, ws) -> {
+        (task, ws, cancellation) -> {
           java.nio.file.Files.writeString(ws.stdout(), stdout);
           java.nio.file.Files.writeString(ws.stderr(), stderr);
           return new Outcome.Builder().exit(0, null).build();
         };
+  }
+
+  @Test
+  void aTaskCancelledBeforeItsWorkerClaimedItNeverRuns() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    cancels.heard(r.taskId()); // the signal came while the message was on its way
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(runs.get()).isZero();
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
+    assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+    assertThat(ended).containsExactly(r.taskId());
+  }
+
+  @Test
+  void aRunningTaskCancelledStopsAndKeepsWhatItPrinted() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    pipeline =
+        (task, ws, cancellation) -> {
+          java.nio.file.Files.writeString(ws.stdout(), "partial\n");
+          cancels.heard(task.taskId()); // the owner cancels while it runs
+          assertThat(cancellation.isCancelled()).isTrue();
+          // What the sandbox reports of a program it killed: it did not choose to end.
+          return new Outcome.Builder().exit(137, 9).build();
+        };
+
+    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
+    assertThat(record(r).exitCode()).isEqualTo(137);
+    var stdout = results.excerpt(OWNER, r.taskId(), 1, "stdout.txt", 100).orElseThrow();
+    assertThat(new String(stdout.head(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("partial\n");
+    // A later task of the same id would not be cancelled by this worker's registration.
+    assertThat(cancels.register(UUID.randomUUID()).isCancelled()).isFalse();
   }
 
   @Test
@@ -230,7 +268,7 @@ class TaskProcessorTest {
   void aFaultOfTheWorkerHandsTheTaskBack() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     pipeline =
-        (task, ws) -> {
+        (task, ws, cancellation) -> {
           throw new IOException("disk full");
         };
 
@@ -244,7 +282,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     // While this attempt runs, the task is handed to another worker (its lease ran out).
     pipeline =
-        (task, ws) -> {
+        (task, ws, cancellation) -> {
           try {
             Versioned<TaskRecord> mine = tasks.get(OWNER, task.taskId()).orElseThrow();
             Versioned<TaskRecord> back =

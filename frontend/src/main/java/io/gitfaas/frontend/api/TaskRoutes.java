@@ -4,6 +4,8 @@ import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.TaskStore;
+import io.gitfaas.submit.TaskCancellation;
+import io.gitfaas.submit.TaskCancellation.AlreadyEndedException;
 import io.gitfaas.submit.TaskSubmission;
 import io.gitfaas.submit.TaskSubmission.LimitReachedException;
 import io.gitfaas.task.TaskRecord;
@@ -37,6 +39,7 @@ public final class TaskRoutes {
       new TreeMap<>(Map.of("stdout", "stdout.txt", "stderr", "stderr.txt", "build", "build.log"));
 
   private final TaskSubmission submission;
+  private final TaskCancellation cancellation;
   private final TaskStore tasks;
   private final ResultStore results;
   private final CreateTaskParser parser;
@@ -45,6 +48,7 @@ public final class TaskRoutes {
 
   public TaskRoutes(
       TaskSubmission submission,
+      TaskCancellation cancellation,
       TaskStore tasks,
       ResultStore results,
       CreateTaskParser parser,
@@ -56,6 +60,7 @@ public final class TaskRoutes {
             "taskTtlSeconds", taskLimits.ttl().toSeconds(),
             "runTimeoutSeconds", taskLimits.runTimeout().toSeconds());
     this.submission = submission;
+    this.cancellation = cancellation;
     this.tasks = tasks;
     this.results = results;
     this.parser = parser;
@@ -80,6 +85,31 @@ public final class TaskRoutes {
       throw new ApiException(429, e.getMessage());
     }
     JsonResponses.send(ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
+  }
+
+  /**
+   * Takes a task back: 202 with its record, ended already if it was waiting (it never runs); a
+   * running one is stopped by its worker within a second, keeping what it printed. 409 once the
+   * task has ended.
+   */
+  public void cancelTask(Context ctx) {
+    Identity user = Identities.of(ctx);
+    try {
+      TaskRecord now =
+          cancellation.cancel(user.email(), taskId(ctx)).orElseThrow(TaskRoutes::notFound);
+      JsonResponses.send(ctx, 202, now);
+    } catch (AlreadyEndedException e) {
+      throw new ApiException(409, e.getMessage(), Map.of("status", e.record().status().name()));
+    }
+  }
+
+  /** Removes a task and its result now (cancelling it first if it has not ended): 204. */
+  public void deleteTask(Context ctx) {
+    Identity user = Identities.of(ctx);
+    if (!cancellation.delete(user.email(), taskId(ctx))) {
+      throw notFound();
+    }
+    ctx.status(204);
   }
 
   /** The record as stored, passed on without parsing it again: the busiest route. */

@@ -54,6 +54,25 @@ public record Outcome(
         stderrTruncated);
   }
 
+  /**
+   * The same figures, ended {@code FINISHED_ERRORS} for {@code reason} whatever the program did
+   * (its owner cancelled it: the kill, or an exit in the same instant, is not its doing).
+   */
+  public Outcome endedBy(String reason) {
+    return new Outcome(
+        TaskStatus.FINISHED_ERRORS,
+        reason,
+        exitCode,
+        signal,
+        runtime,
+        commit,
+        null,
+        timingsMs,
+        phases,
+        stdoutTruncated,
+        stderrTruncated);
+  }
+
   /** Which outputs were cut short, for result.json. */
   public Map<String, Boolean> truncated(boolean output) {
     return Map.of("stdout", stdoutTruncated, "stderr", stderrTruncated, "output", output);

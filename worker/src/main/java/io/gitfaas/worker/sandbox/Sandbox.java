@@ -81,6 +81,22 @@ public final class Sandbox {
   public SandboxResult run(
       SandboxSpec spec, Path stdout, Path stderr, OutputListener onStdout, OutputListener onStderr)
       throws IOException, InterruptedException {
+    return run(spec, stdout, stderr, onStdout, onStderr, Cancellation.NEVER);
+  }
+
+  /**
+   * As above; when {@code cancellation} is cancelled while the program runs, the whole process tree
+   * is killed at once, as at the deadline (the result says how far it got; the caller asks the
+   * cancellation why it ended).
+   */
+  public SandboxResult run(
+      SandboxSpec spec,
+      Path stdout,
+      Path stderr,
+      OutputListener onStdout,
+      OutputListener onStderr,
+      Cancellation cancellation)
+      throws IOException, InterruptedException {
     SandboxSpec.Limits limits = spec.limits();
     List<String> argv = new ArrayList<>(SECCOMP_LAUNCH);
     argv.add(command.seccompFilter().toString());
@@ -114,7 +130,7 @@ public final class Sandbox {
       AtomicBoolean cacheExceeded = new AtomicBoolean();
       Future<?> diskCheck = null;
       boolean timedOut;
-      try {
+      try (Cancellation.Registration stop = cancellation.whileRunning(process::destroyForcibly)) {
         joinAll(process, cgroup);
         release(process);
         diskCheck =

@@ -17,6 +17,10 @@ class SandboxWithoutCgroupsIntegrationTest {
   @TempDir Path dir;
 
   SandboxResult run(List<String> command) throws Exception {
+    return run(command, Cancellation.NEVER);
+  }
+
+  SandboxResult run(List<String> command, Cancellation cancellation) throws Exception {
     SandboxCommand.writeIdentity(dir.resolve("id"));
     Sandbox sandbox =
         new Sandbox(
@@ -34,7 +38,45 @@ class SandboxWithoutCgroupsIntegrationTest {
             Duration.ofSeconds(20),
             1 << 20,
             new SandboxSpec.Limits(96L << 20, 64, 64L << 20, List.of()));
-    return sandbox.run(spec, dir.resolve("out"), dir.resolve("err"));
+    return sandbox.run(
+        spec,
+        dir.resolve("out"),
+        dir.resolve("err"),
+        OutputListener.NONE,
+        OutputListener.NONE,
+        cancellation);
+  }
+
+  @Test
+  void aCancelledProgramIsKilledWithEveryProcessItStarted() throws Exception {
+    Cancellation cancellation = new Cancellation();
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                // A child that leaves its session, and a parent that waits.
+                return run(
+                    List.of("/bin/bash", "-c", "echo started; (setsid sleep 60 &); sleep 60"),
+                    cancellation);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Path out = dir.resolve("out");
+    while (!Files.exists(out) || !Files.readString(out).contains("started")) {
+      assertThat(running).isNotDone();
+      Thread.onSpinWait();
+    }
+    long cancelled = System.nanoTime();
+    cancellation.cancel();
+    SandboxResult r = running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    System.out.printf(
+        "a cancelled program ended %d ms after the cancel%n",
+        (System.nanoTime() - cancelled) / 1_000_000);
+
+    assertThat(r.timedOut()).isFalse();
+    assertThat(Files.readString(out)).isEqualTo("started\n");
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
   }
 
   @Test

@@ -131,6 +131,29 @@ async function asUser() {
   check(readFileSync(zip).subarray(0, 2).toString() === "PK", "the download is a zip");
   console.log(`STEP downloaded ${zip}`);
 
+  // Taken back while it runs: it stops, says why, and can then be deleted.
+  await page.fill("#parameters", "");
+  await page.click("#submit");
+  await page.waitForFunction((first) => {
+    const li = document.querySelector("li.task");
+    return li && li.dataset.taskId !== first;
+  }, taskId, {timeout: 15000});
+  const second = page.locator("li.task").first();
+  const secondId = await second.getAttribute("data-task-id");
+  await page.waitForFunction(
+    (id) => document.querySelector(`li[data-task-id="${id}"] .stdout`).textContent.includes("tick 1"),
+    secondId, {timeout: 60000});
+  await second.locator(".cancel").click();
+  await page.waitForSelector(`li[data-task-id="${secondId}"][data-status=FINISHED_ERRORS]`, {timeout: 15000});
+  const why = await second.locator(".reason").textContent();
+  check(why.includes("cancelled by its owner"), `a cancelled task says so: ${why}`);
+  check(await second.locator(".cancel").isHidden(), "an ended task offers no cancel");
+  await step(page, "cancelled");
+  page.once("dialog", (dialog) => dialog.accept());
+  await second.locator(".delete").click();
+  await page.waitForSelector(`li[data-task-id="${secondId}"]`, {state: "detached", timeout: 15000});
+  check(await page.locator(`li[data-task-id="${taskId}"]`).count() === 1, "the other task stays");
+
   // The session cookie, for API clients.
   await context.grantPermissions(["clipboard-read", "clipboard-write"], {origin: BASE_URL});
   await page.click("#copy-cookie");

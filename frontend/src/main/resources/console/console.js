@@ -258,7 +258,38 @@ function render(record) {
   });
   const download = element.querySelector(".download");
   download.href = `/getTaskResult?taskId=${encodeURIComponent(record.taskId)}`;
+  element.querySelector(".cancel").addEventListener("click", (e) => cancelTask(record.taskId, e.target));
+  element.querySelector(".delete").addEventListener("click", (e) => deleteTask(record.taskId, e.target));
   return element;
+}
+
+async function cancelTask(id, button) {
+  const task = tasks.get(id);
+  if (!task) return;
+  const message = task.element.querySelector(".task-message");
+  button.disabled = true;
+  try {
+    const record = await api(`/cancelTask?taskId=${encodeURIComponent(id)}`, {method: "POST"});
+    show(message, record.status === "EXECUTING" ? "Stopping the task…" : "Task cancelled.", "ok");
+  } catch (e) {
+    show(message, e.message);
+    button.disabled = false;
+  }
+}
+
+async function deleteTask(id, button) {
+  const task = tasks.get(id);
+  if (!task) return;
+  if (!window.confirm("Delete this task and its result now?")) return;
+  const message = task.element.querySelector(".task-message");
+  button.disabled = true;
+  try {
+    await api(`/deleteTask?taskId=${encodeURIComponent(id)}`, {method: "POST"});
+    remove(id);
+  } catch (e) {
+    show(message, e.message);
+    button.disabled = false;
+  }
 }
 
 function update(task) {
@@ -290,6 +321,12 @@ function update(task) {
   reason.hidden = reason.textContent === "";
   const download = e.querySelector(".download");
   download.hidden = !TERMINAL.has(r.status);
+  const cancel = e.querySelector(".cancel");
+  cancel.hidden = TERMINAL.has(r.status);
+  const said = e.querySelector(".task-message");
+  if (TERMINAL.has(r.status) && said.dataset.kind === "ok") said.textContent = ""; // "Stopping…" is done
+  cancel.setAttribute("aria-label", `Cancel the task submitted at ${time(r.createdAt)}`);
+  e.querySelector(".delete").setAttribute("aria-label", `Delete the task submitted at ${time(r.createdAt)}`);
   download.setAttribute("aria-label", `Download zip of the task submitted at ${time(r.createdAt)}`);
 }
 

@@ -125,6 +125,13 @@ public final class Frontend {
                 CrossSiteGuard.requireJson(ctx);
                 routes.createTask(ctx);
               });
+          config.routes.post(
+              "/createTasks",
+              ctx -> {
+                rejectLargeBody(ctx);
+                CrossSiteGuard.requireJson(ctx);
+                routes.createTasks(ctx);
+              });
           config.routes.post("/cancelTask", routes::cancelTask);
           config.routes.post("/deleteTask", routes::deleteTask);
           config.routes.get("/getTaskStatus", routes::getTaskStatus);

@@ -242,6 +242,8 @@ abstract class FrontendRoutesContract {
                     "same-site")
                 .statusCode())
         .isEqualTo(403);
+    assertThat(post("/createTasks", "text/plain", batch(1), "Origin", evil).statusCode())
+        .isEqualTo(403);
     // Taking a victim's task back or deleting it is refused the same way.
     for (String route : List.of("/cancelTask", "/deleteTask")) {
       String path = route + "?taskId=" + UUID.randomUUID();
@@ -432,6 +434,91 @@ abstract class FrontendRoutesContract {
     assertThat(codes.stream().filter(c -> c == 429)).hasSize(requests - LIMIT);
     assertThat(retryAfter).hasSize(requests - LIMIT).allMatch(v -> Integer.parseInt(v) > 0);
     assertThat(json(get("/getAllTasks", user)).get("tasks")).hasSize(LIMIT);
+  }
+
+  static String batch(int n, int... bad) {
+    List<String> items = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      boolean broken = java.util.Arrays.stream(bad).anyMatch(b -> b == index);
+      items.add(broken ? "{\"url\": \"ftp://x/y.git\"}" : VALID);
+    }
+    return "{\"tasks\": [" + String.join(", ", items) + "]}";
+  }
+
+  @Test
+  void aBatchAdmitsEachItemUnderTheSameLimitAndAnswersEachOne() throws Exception {
+    String user = "grader@example.com";
+    var first = postAs(user, "/createTasks", "application/json", batch(LIMIT, 1, 5, 9));
+    assertThat(first.statusCode()).isEqualTo(207);
+    JsonNode answer = json(first);
+    assertThat(answer.get("created").asInt()).isEqualTo(LIMIT - 3);
+    assertThat(answer.get("results")).hasSize(LIMIT);
+    JsonNode broken = answer.get("results").get(5);
+    assertThat(broken.get("index").asInt()).isEqualTo(5);
+    assertThat(broken.get("status").asInt()).isEqualTo(400);
+    assertThat(broken.get("error").asText()).containsIgnoringCase("scheme");
+    JsonNode made = answer.get("results").get(6);
+    assertThat(made.get("status").asInt()).isEqualTo(201);
+    assertThat(get("/getTaskStatus?taskId=" + made.get("taskId").asText(), user).statusCode())
+        .isEqualTo(200);
+    // Three places are left: the first three items take them, in order; the rest are refused.
+    var second = postAs(user, "/createTasks", "application/json", batch(5));
+    assertThat(second.statusCode()).isEqualTo(207);
+    assertThat(second.headers().firstValue("Retry-After")).isPresent();
+    List<Integer> statuses = new ArrayList<>();
+    json(second).get("results").forEach(r -> statuses.add(r.get("status").asInt()));
+    assertThat(statuses).containsExactly(201, 201, 201, 429, 429);
+    assertThat(backend.admission().active(user)).hasSize(LIMIT);
+    assertThat(create(VALID, user).statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void concurrentBatchesTogetherStayWithinTheLimit() throws Exception {
+    String user = "two-tabs@example.com";
+    var pool = Executors.newFixedThreadPool(4);
+    try {
+      List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        sent.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return postAs(user, "/createTasks", "application/json", batch(LIMIT / 2));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                pool));
+      }
+      int created = 0;
+      for (var f : sent) {
+        created += json(f.join()).get("created").asInt();
+      }
+      assertThat(created).isEqualTo(LIMIT);
+      assertThat(backend.admission().active(user)).hasSize(LIMIT);
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
+  void aBatchThatIsNoListOfTasksIs400() throws Exception {
+    String user = "careless@example.com";
+    for (String body :
+        List.of(
+            "[]",
+            "{\"tasks\": []}",
+            "{\"tasks\": {}}",
+            "{\"tasks\": [], \"extra\": 1}",
+            batch(io.gitfaas.frontend.api.CreateTaskParser.MAX_BATCH + 1),
+            "not json")) {
+      var r = postAs(user, "/createTasks", "application/json", body);
+      assertThat(r.statusCode()).as(body).isEqualTo(400);
+      assertThat(json(r).get("error").asText()).as(body).isNotBlank();
+    }
+    assertThat(postAs(user, "/createTasks", "text/plain", batch(1)).statusCode()).isEqualTo(415);
+    assertThat(json(get("/getAllTasks", user)).get("tasks")).isEmpty();
   }
 
   /** Every route the frontend registers is in the OpenAPI document, and the other way round. */

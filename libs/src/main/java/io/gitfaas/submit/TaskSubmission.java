@@ -53,8 +53,12 @@ public final class TaskSubmission {
   }
 
   public TaskRecord submit(TaskRequest request) throws LimitReachedException {
-    UUID id = request.taskId();
-    String owner = request.owner();
+    requireQuota(request.owner());
+    return submitWithinQuota(request);
+  }
+
+  /** Refuses a user whose kept results hold their quota already (one pass over their records). */
+  public void requireQuota(String owner) throws LimitReachedException {
     long used = resultBytes(owner);
     if (used >= resultQuota) {
       throw new LimitReachedException(
@@ -64,6 +68,15 @@ public final class TaskSubmission {
               + resultQuota
               + "); new tasks are accepted as older results expire");
     }
+  }
+
+  /**
+   * Admits, records and enqueues a task of a user whose quota {@link #requireQuota} checked (a
+   * batch checks it once for all its tasks).
+   */
+  public TaskRecord submitWithinQuota(TaskRequest request) throws LimitReachedException {
+    UUID id = request.taskId();
+    String owner = request.owner();
     boolean admitted =
         admission.admit(
             owner,

@@ -17,6 +17,10 @@ public final class CreateTaskParser {
   public static final int MAX_PARAMETERS = 64;
   public static final int MAX_PARAMETER_BYTES = 4096;
   public static final int MAX_REF_LENGTH = 255;
+
+  /** The most tasks one createTasks request may hold: the original system's active-task limit. */
+  public static final int MAX_BATCH = 80;
+
   private static final Set<String> FIELDS = Set.of("url", "parameters", "ref");
   private static final Pattern BAD_REF =
       Pattern.compile("(^-)|(\\.\\.)|[\\x00-\\x20\\x7f~^:?*\\[\\\\]");
@@ -30,15 +34,49 @@ public final class CreateTaskParser {
   /** A validated createTask body. */
   public record Parsed(String url, String ref, List<String> parameters) {}
 
+  /** One task of a createTasks body: parsed, or refused with why. */
+  public record BatchItem(Parsed task, ApiException refused) {}
+
   public Parsed parse(byte[] body) {
-    JsonNode root;
+    return parse(read(body));
+  }
+
+  /**
+   * A createTasks body, {@code {"tasks": [task, ...]}} with 1 to {@link #MAX_BATCH} tasks: each
+   * item parsed, or the 400 that says what is wrong with it. A body that is not such a list is
+   * refused as a whole.
+   */
+  public List<BatchItem> parseBatch(byte[] body) {
+    JsonNode root = read(body);
+    JsonNode items = root == null || !root.isObject() ? null : root.get("tasks");
+    if (items == null || !items.isArray() || root.size() != 1) {
+      throw bad("body must be a JSON object like {\"tasks\": [{\"url\": \"https://...\"}, ...]}");
+    }
+    if (items.isEmpty() || items.size() > MAX_BATCH) {
+      throw bad("'tasks' must hold 1 to " + MAX_BATCH + " tasks; it holds " + items.size());
+    }
+    List<BatchItem> out = new ArrayList<>();
+    for (JsonNode item : items) {
+      try {
+        out.add(new BatchItem(parse(item), null));
+      } catch (ApiException e) {
+        out.add(new BatchItem(null, e));
+      }
+    }
+    return out;
+  }
+
+  private static JsonNode read(byte[] body) {
     try {
-      root = Json.MAPPER.readTree(body);
+      return Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
       throw bad("body is not valid JSON");
     } catch (java.io.IOException e) {
       throw bad("body could not be read");
     }
+  }
+
+  private Parsed parse(JsonNode root) {
     if (root == null || !root.isObject()) {
       throw bad("body must be a JSON object like {\"url\": \"https://...\", \"parameters\": []}");
     }

@@ -3,6 +3,8 @@ package io.gitfaas.frontend.api;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.ResultStore;
+import io.gitfaas.store.StoreException;
+import io.gitfaas.store.StoreFullException;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.submit.TaskCancellation;
 import io.gitfaas.submit.TaskCancellation.AlreadyEndedException;
@@ -69,15 +71,7 @@ public final class TaskRoutes {
 
   public void createTask(Context ctx) {
     Identity user = Identities.of(ctx);
-    CreateTaskParser.Parsed parsed = parser.parse(ctx.bodyAsBytes());
-    TaskRequest request =
-        new TaskRequest(
-            UUID.randomUUID(),
-            user.email(),
-            parsed.url(),
-            parsed.ref(),
-            parsed.parameters(),
-            clock.instant());
+    TaskRequest request = request(user, parser.parse(ctx.bodyAsBytes()));
     try {
       submission.submit(request);
     } catch (LimitReachedException e) {
@@ -85,6 +79,70 @@ public final class TaskRoutes {
       throw new ApiException(429, e.getMessage());
     }
     JsonResponses.send(ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
+  }
+
+  private TaskRequest request(Identity user, CreateTaskParser.Parsed parsed) {
+    return new TaskRequest(
+        UUID.randomUUID(),
+        user.email(),
+        parsed.url(),
+        parsed.ref(),
+        parsed.parameters(),
+        clock.instant());
+  }
+
+  /**
+   * Several tasks in one request, each admitted on its own and in order under the same exact
+   * active-task limit as createTask: the items before the limit is reached are created, the rest
+   * refused, and an item with a bad body is refused alone (a grading run whose 78 good submissions
+   * should run even if two are malformed). 207 with {@code {"created", "results": [{"index",
+   * "status", "taskId" or "error"}, ...]}}, one result per item in the order given.
+   */
+  public void createTasks(Context ctx) {
+    Identity user = Identities.of(ctx);
+    List<CreateTaskParser.BatchItem> items = parser.parseBatch(ctx.bodyAsBytes());
+    ApiException refusedAll = null;
+    try {
+      submission.requireQuota(user.email());
+    } catch (LimitReachedException e) {
+      refusedAll = new ApiException(429, e.getMessage());
+    }
+    List<Map<String, Object>> answers = new ArrayList<>();
+    int created = 0;
+    for (int i = 0; i < items.size(); i++) {
+      CreateTaskParser.BatchItem item = items.get(i);
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("index", i);
+      ApiException refused = item.refused() != null ? item.refused() : refusedAll;
+      if (refused == null) {
+        TaskRequest request = request(user, item.task());
+        try {
+          submission.submitWithinQuota(request);
+          answer.put("status", 201);
+          answer.put("taskId", request.taskId());
+          created++;
+        } catch (LimitReachedException e) {
+          // The limit does not free within one request: the items after this one are refused too.
+          refused = refusedAll = new ApiException(429, e.getMessage());
+        } catch (StoreFullException e) {
+          refused = new ApiException(507, e.getMessage());
+        } catch (StoreException e) {
+          refused = new ApiException(503, "the task queue is unavailable; try again");
+        }
+      }
+      if (refused != null) {
+        answer.put("status", refused.status());
+        answer.put("error", refused.getMessage());
+      }
+      answers.add(answer);
+    }
+    if (refusedAll != null) {
+      ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("created", created);
+    body.put("results", answers);
+    JsonResponses.send(ctx, 207, body);
   }
 
   /**

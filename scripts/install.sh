@@ -23,6 +23,8 @@ command -v prlimit >/dev/null || need_apt+=(util-linux)
 /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 [ -x /usr/bin/node ] || need_apt+=(nodejs)
 [ -x /usr/bin/npm ] || need_apt+=(npm)
+# Rust tasks: rustup's toolchain in ~/.cargo where there is one, else Debian's.
+command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] || need_apt+=(cargo)
 # The sandbox's syscall filter is compiled at worker start by libseccomp's own Python bindings.
 /usr/bin/python3 -c 'import seccomp' 2>/dev/null || need_apt+=(python3-seccomp)
 # The console's browser tests drive Debian's chromium (playwright-core downloads no browser).
@@ -60,5 +62,18 @@ npm_ci() { # directory
 root=$(cd "$(dirname "$0")/.." && pwd)
 npm_ci "$root/postman"
 npm_ci "$root/e2e/browser"
+
+# The Maven seed: the plugins of a standard Maven build, which a user's first Java build starts
+# from (see deploy/maven-seed). Rebuilt when its recipe or the host's Maven changes.
+seed="${MAVEN_SEED_DIR:-$HOME/.cache/gitfaas/maven-seed}"
+seed_stamp="$(cat "$root/deploy/maven-seed/pom.xml" "$root/deploy/maven-seed/seed.sh" | sha256sum | cut -c1-16) $(mvn -B -v 2>/dev/null | sed -n '1s/\x1b\[[0-9;]*m//gp')"
+if [ ! -d "$seed" ] || [ "$(cat "$seed.stamp" 2>/dev/null)" != "$seed_stamp" ]; then
+  log "Maven seed ($seed)"
+  if ! "$root/deploy/maven-seed/seed.sh" "$seed" >"$seed.log" 2>&1; then
+    cat "$seed.log" >&2
+    exit 1
+  fi
+  echo "$seed_stamp" >"$seed.stamp"
+fi
 
 echo "$TOOLS_DIR"

@@ -110,7 +110,8 @@ public record Settings(
       Duration shutdownGrace,
       BuildNetwork buildNetwork,
       long userCacheLimit,
-      String searchPath) {}
+      String searchPath,
+      Path mavenSeed) {}
 
   /**
    * Which build steps get a network. {@code OFF}: none, so dependencies cannot be downloaded.
@@ -302,7 +303,8 @@ public record Settings(
                 env.choice("BUILD_NETWORK", BuildNetwork.class, BuildNetwork.REGISTRIES),
                 env.size("USER_CACHE_LIMIT", DEFAULT_USER_CACHE_LIMIT, 64 * M, 1024 * G),
                 // Where the worker looks for bwrap and the toolchains it runs.
-                env.string("PATH", DEFAULT_SEARCH_PATH));
+                env.string("PATH", DEFAULT_SEARCH_PATH),
+                Path.of(env.string("MAVEN_SEED_DIR", defaultMavenSeed())));
     var observer =
         !own.contains(Group.OBSERVER)
             ? null
@@ -346,6 +348,11 @@ public record Settings(
     }
     env.check();
     return new Settings(nats, storage, limits, git, frontend, worker, observer);
+  }
+
+  /** Where scripts/install.sh puts the Maven seed for this user. */
+  static String defaultMavenSeed() {
+    return System.getProperty("user.home") + "/.cache/gitfaas/maven-seed";
   }
 
   private static Path optionalPath(String path) {

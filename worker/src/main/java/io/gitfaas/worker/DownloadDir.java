@@ -17,7 +17,7 @@ import java.util.Optional;
 final class DownloadDir {
   private DownloadDir() {}
 
-  /** Empties {@code deps} and copies the step's manifests from {@code src} into it. */
+  /** Empties {@code deps}, copies the step's manifests from {@code src} and writes its stubs. */
   static Path prepare(Path deps, Path src, Step step) throws IOException, RefusedBuildException {
     Trees.remove(deps);
     Files.createDirectories(deps);
@@ -26,6 +26,11 @@ final class DownloadDir {
       if (bytes.isPresent()) {
         Files.write(deps.resolve(name), bytes.get());
       }
+    }
+    for (var stub : step.stubs().entrySet()) {
+      Path file = deps.resolve(stub.getKey());
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, stub.getValue());
     }
     return deps;
   }

@@ -13,6 +13,7 @@ import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxResult;
 import io.gitfaas.worker.sandbox.SandboxSpec;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,13 @@ final class RunStep {
     }
   }
 
+  private Map<Path, String> readOnly(Runtime runtime, Workspace ws) {
+    Map<Path, String> binds = new HashMap<>(runtime.runToolchain());
+    binds.put(ws.bin(), Runtime.BIN_DIR);
+    binds.put(injected.refresh(), INJECT_DIR);
+    return binds;
+  }
+
   private SandboxSpec spec(TaskRequest task, Runtime runtime, Workspace ws) {
     Map<String, String> env = new HashMap<>(runtime.runEnv());
     env.put("PATH", RUN_PATH);
@@ -81,7 +89,7 @@ final class RunStep {
         runtime.runCommand(ws.src(), task.parameters()),
         Runtime.SRC_DIR,
         Map.of(ws.src(), Runtime.SRC_DIR, ws.output(), OUTPUT_DIR),
-        Map.of(ws.bin(), Runtime.BIN_DIR, injected.refresh(), INJECT_DIR),
+        readOnly(runtime, ws),
         env,
         false,
         limits.runTimeout(),

@@ -16,7 +16,9 @@ import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.limits.Cgroups;
+import io.gitfaas.worker.runtime.JavaRuntime;
 import io.gitfaas.worker.runtime.RuntimeTable;
+import io.gitfaas.worker.runtime.RustRuntime;
 import io.gitfaas.worker.sandbox.Sandbox;
 import io.gitfaas.worker.sandbox.SandboxCommand;
 import io.nats.client.Connection;
@@ -27,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -119,7 +122,10 @@ public final class WorkerMain {
         var executor =
             new TaskExecutor(
                 cloner,
-                RuntimeTable.standard(goRoot),
+                RuntimeTable.standard(
+                    goRoot,
+                    javaRuntime(ws, settings.limits().memoryLimit()),
+                    rustRuntime(ws.searchPath())),
                 sandbox,
                 settings.limits(),
                 ws.cacheDir(),
@@ -184,14 +190,84 @@ public final class WorkerMain {
   }
 
   private static Path findOnPath(String searchPath, String name) {
+    return onPath(searchPath, name)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    name
+                        + " is not installed (apt-get install bubblewrap): tasks never run"
+                        + " unsandboxed"));
+  }
+
+  /** Java where the host has a JDK (javac on the search path); pom.xml needs Maven as well. */
+  private static JavaRuntime javaRuntime(Settings.WorkerSettings ws, long memoryLimit)
+      throws IOException {
+    Optional<Path> javac = onPath(ws.searchPath(), "javac");
+    if (javac.isEmpty()) {
+      LOG.warn("no JDK (javac) on PATH: Java tasks are not offered");
+      return null;
+    }
+    Path mavenHome = onPath(ws.searchPath(), "mvn").map(WorkerMain::homeOf).orElse(null);
+    if (mavenHome == null) {
+      LOG.warn("no Maven (mvn) on PATH: Java tasks with a pom.xml are refused");
+    }
+    Path seed = Files.isDirectory(ws.mavenSeed()) ? ws.mavenSeed() : null;
+    if (mavenHome != null && seed == null) {
+      LOG.warn(
+          "no Maven seed at {} (scripts/install.sh makes it): every Maven build downloads its"
+              + " plugins",
+          ws.mavenSeed());
+    }
+    Path settingsFile = JavaRuntime.writeSettings(ws.workDir().resolve("maven"));
+    return new JavaRuntime(homeOf(javac.get()), mavenHome, seed, settingsFile, memoryLimit);
+  }
+
+  /** Rust where the host has a toolchain: rustc on the search path, or rustup's in ~/.cargo. */
+  private static RustRuntime rustRuntime(String searchPath) throws InterruptedException {
+    Optional<Path> rustc =
+        onPath(searchPath, "rustc")
+            .or(
+                () ->
+                    Optional.of(Path.of(System.getProperty("user.home"), ".cargo/bin/rustc"))
+                        .filter(Files::isExecutable));
+    if (rustc.isEmpty()) {
+      LOG.warn("no Rust toolchain (rustc) on PATH: Rust tasks are not offered");
+      return null;
+    }
+    try {
+      Process p =
+          new ProcessBuilder(rustc.get().toString(), "--print", "sysroot")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      Path sysroot = Path.of(out);
+      if (p.waitFor() == 0 && Files.isExecutable(sysroot.resolve("bin/cargo"))) {
+        return new RustRuntime(sysroot.toRealPath());
+      }
+      LOG.warn("Rust tasks are not offered: no cargo beside rustc ({})", out);
+    } catch (IOException e) {
+      LOG.warn("Rust tasks are not offered: {} failed: {}", rustc.get(), e.toString());
+    }
+    return null;
+  }
+
+  private static Optional<Path> onPath(String searchPath, String name) {
     for (String dir : searchPath.split(File.pathSeparator)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
-        return p;
+        return Optional.of(p);
       }
     }
-    throw new IllegalStateException(
-        name + " is not installed (apt-get install bubblewrap): tasks never run unsandboxed");
+    return Optional.empty();
+  }
+
+  /** The installation a tool's binary belongs to: the parent of its real bin directory. */
+  private static Path homeOf(Path binary) {
+    try {
+      return binary.toRealPath().getParent().getParent();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static Path goRoot() throws IOException, InterruptedException {

@@ -222,6 +222,103 @@ class WorkerIntegrationTest {
     }
   }
 
+  static final String JAVA_ARGS =
+      "public static void main(String[] a) { System.out.println(String.join(\"|\", a)); }";
+
+  @Test
+  void javaAndRustRunWithTheirParameters() throws Exception {
+    List<String> params = List.of("a b", "--x", "$(id)");
+    String single =
+        git.createRepo(
+            "java-single", Map.of("Main.java", "public class Main { " + JAVA_ARGS + " }\n"));
+    // No dependencies and no plugins: it builds from the Maven seed, with no network.
+    String maven =
+        git.createRepo(
+            "java-maven",
+            Map.of(
+                "pom.xml",
+                "<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId>"
+                    + "<artifactId>app</artifactId><version>1</version><properties>"
+                    + "<maven.compiler.source>17</maven.compiler.source>"
+                    + "<maven.compiler.target>17</maven.compiler.target>"
+                    + "<exec.mainClass>demo.App</exec.mainClass></properties></project>\n",
+                "src/main/java/demo/App.java",
+                "package demo;\npublic class App { " + JAVA_ARGS + " }\n"));
+    String rust =
+        git.createRepo(
+            "rust",
+            Map.of(
+                "Cargo.toml",
+                "[package]\nname = \"hello-rs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n"
+                    + "[dependencies]\n",
+                "src/main.rs",
+                "fn main() {\n  let a: Vec<String> = std::env::args().skip(1).collect();\n"
+                    + "  println!(\"{}\", a.join(\"|\"));\n}\n"));
+    for (String url : List.of(single, maven, rust)) {
+      TaskRecord done = runToEnd(url, params);
+      Map<String, byte[]> zip = zip(done);
+      assertThat(done.status())
+          .as(
+              url
+                  + ": "
+                  + done.reason()
+                  + "\n"
+                  + new String(zip.getOrDefault("build.log", new byte[0])))
+          .isEqualTo(TaskStatus.FINISHED);
+      assertThat(text(zip, "stdout.txt")).as(url).isEqualTo("a b|--x|$(id)\n");
+      System.out.printf("%s: %s%n", url, text(zip, "result.json").replaceAll("\\s+", " "));
+    }
+  }
+
+  @Test
+  void aBuildScriptFindsNoNetworkAndNoHostFiles() throws Exception {
+    // build.rs runs the repository's code at build time: offline, in the sandbox.
+    String url =
+        git.createRepo(
+            "rust-build-script",
+            Map.of(
+                "Cargo.toml",
+                "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                "build.rs",
+                "use std::net::TcpStream;\nfn main() {\n"
+                    + "  let net = if TcpStream::connect(\"1.1.1.1:443\").is_ok() { \"open\" } else"
+                    + " { \"blocked\" };\n"
+                    + "  let nats = if TcpStream::connect(\"127.0.0.1:4222\").is_ok() { \"open\" }"
+                    + " else { \"blocked\" };\n"
+                    + "  let shadow = if std::fs::read(\"/etc/shadow\").is_ok() { \"read\" } else"
+                    + " { \"hidden\" };\n"
+                    + "  let proxy = std::env::var(\"HTTPS_PROXY\").unwrap_or_default();\n"
+                    + "  println!(\"cargo:rustc-env=SEEN=net={} nats={} shadow={} proxy=[{}]\","
+                    + " net, nats, shadow, proxy);\n}\n",
+                "src/main.rs",
+                "fn main() { println!(\"{}\", env!(\"SEEN\")); }\n"));
+    TaskRecord done = runToEnd(url, List.of());
+    Map<String, byte[]> zip = zip(done);
+
+    assertThat(done.status()).as(text(zip, "build.log")).isEqualTo(TaskStatus.FINISHED);
+    assertThat(text(zip, "stdout.txt"))
+        .isEqualTo("net=blocked nats=blocked shadow=hidden proxy=[]\n");
+  }
+
+  @Test
+  void aPomThatNamesItsOwnRepositoryIsRefused() throws Exception {
+    String url =
+        git.createRepo(
+            "java-foreign-repo",
+            Map.of(
+                "pom.xml",
+                "<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId>"
+                    + "<artifactId>app</artifactId><version>1</version><repositories><repository>"
+                    + "<id>mine</id><url>http://127.0.0.1:4222/</url></repository></repositories>"
+                    + "</project>\n",
+                "src/main/java/Main.java",
+                "public class Main { " + JAVA_ARGS + " }\n"));
+    TaskRecord done = runToEnd(url, List.of());
+
+    assertThat(done.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
+    assertThat(done.reason()).contains("<repositories>", "Maven Central");
+  }
+
   @Test
   void aRepeatedCommitReusesItsBuild() throws Exception {
     String url = git.createRepo("repeat", GoRepos.hello());

@@ -52,7 +52,10 @@ public final class EgressProxy implements AutoCloseable {
           "sum.golang.org:443",
           "pypi.org:443",
           "files.pythonhosted.org:443",
-          "registry.npmjs.org:443");
+          "registry.npmjs.org:443",
+          "repo.maven.apache.org:443",
+          "index.crates.io:443",
+          "static.crates.io:443");
 
   /** Tunnels open at once; a download step needs a handful, a flood gets the door closed. */
   public static final int MAX_TUNNELS = 32;

@@ -44,6 +44,11 @@ public interface Runtime {
     return Map.of();
   }
 
+  /** Host directories the run needs read-only (a JVM), by sandbox path; none by default. */
+  default Map<Path, String> runToolchain() {
+    return Map.of();
+  }
+
   /** The build's environment besides PATH and HOME; none by default. */
   default Map<String, String> buildEnv() {
     return Map.of();
@@ -92,28 +97,37 @@ public interface Runtime {
    * @param manifests the repository's files a download step reads (copied when present)
    * @param produces what a download step leaves in {@link #DEPS_DIR} for the repository: moved to
    *     the repository root after the step, replacing what the repository had there
+   * @param stubs files a download step's tool insists on besides the manifests (cargo wants a
+   *     target to exist), written by the worker with the content given, never the repository's
    */
   record Step(
       String name,
       List<String> command,
       boolean network,
       List<String> manifests,
-      List<String> produces) {
+      List<String> produces,
+      Map<String, String> stubs) {
     public Step {
       command = List.copyOf(command);
       manifests = List.copyOf(manifests);
       produces = List.copyOf(produces);
+      stubs = Map.copyOf(stubs);
     }
 
     /** A step without network, run in the repository. */
     public static Step offline(String name, List<String> command) {
-      return new Step(name, command, false, List.of(), List.of());
+      return new Step(name, command, false, List.of(), List.of(), Map.of());
     }
 
     /** A download step, run outside the repository with copies of its manifests. */
     public static Step download(
         String name, List<String> command, List<String> manifests, List<String> produces) {
-      return new Step(name, command, true, manifests, produces);
+      return new Step(name, command, true, manifests, produces, Map.of());
+    }
+
+    /** The same step, with these files written beside the manifests. */
+    public Step withStubs(Map<String, String> files) {
+      return new Step(name, command, network, manifests, produces, files);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.gitfaas.worker.runtime;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -13,10 +14,21 @@ public final class RuntimeTable {
     this.runtimes = List.copyOf(runtimes);
   }
 
-  /** Every runtime the worker supports, in order of precedence. */
-  public static RuntimeTable standard(Path goRoot) {
-    return new RuntimeTable(
-        List.of(new GoRuntime(goRoot), new PythonRuntime(), new NodeRuntime(), new ShellRuntime()));
+  /**
+   * Every runtime the worker supports, in order of precedence: the languages a manifest names
+   * first, then those an entry file names. Java and Rust where the host has them (else null).
+   */
+  public static RuntimeTable standard(Path goRoot, JavaRuntime java, RustRuntime rust) {
+    List<Runtime> all = new ArrayList<>();
+    all.add(new GoRuntime(goRoot));
+    if (rust != null) {
+      all.add(rust);
+    }
+    if (java != null) {
+      all.add(java);
+    }
+    all.addAll(List.of(new PythonRuntime(), new NodeRuntime(), new ShellRuntime()));
+    return new RuntimeTable(all);
   }
 
   public Optional<Runtime> detect(Path src) {

@@ -27,14 +27,20 @@ COPY --from=build /src/injector/target/injector-all.jar /app/injector.jar
 USER 10001
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/injector.jar"]
 
-# The worker builds and runs tasks with the toolchains of its image, inside bubblewrap.
-FROM java-base AS worker
+# The worker builds and runs tasks with the toolchains of its image, inside bubblewrap: a JDK
+# and Maven for Java tasks (with the Maven seed built in, so a user's first build downloads no
+# plugin), cargo for Rust tasks.
+FROM eclipse-temurin:17-jdk AS worker
+RUN useradd --system --uid 10001 --home-dir /var/lib/gitfaas --create-home gitfaas
+WORKDIR /var/lib/gitfaas
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-pip python3-seccomp nodejs npm ca-certificates \
+ && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-pip python3-seccomp nodejs npm ca-certificates maven cargo \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=golang:1.26 /usr/local/go /usr/local/go
+COPY deploy/maven-seed /opt/gitfaas/maven-seed-recipe
+RUN /opt/gitfaas/maven-seed-recipe/seed.sh /opt/gitfaas/maven-seed
 COPY --from=build /src/worker/target/worker-all.jar /app/worker.jar
-ENV GOROOT=/usr/local/go PATH=/usr/local/go/bin:$PATH \
+ENV GOROOT=/usr/local/go PATH=/usr/local/go/bin:$PATH MAVEN_SEED_DIR=/opt/gitfaas/maven-seed \
     WORKER_WORK_DIR=/var/lib/gitfaas/work WORKER_CACHE_DIR=/var/lib/gitfaas/cache
 USER 10001
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/worker.jar"]

@@ -122,6 +122,49 @@ class UserPathEndToEndTest {
     assertThat(carol.json(early).get("status").asText()).isIn("PENDING", "EXECUTING");
   }
 
+  @Test
+  void javaAndRustRepositoriesRun() throws Exception {
+    var dana = new ApiClient(stack.baseUrl(), stack.login("dana@example.com"));
+    String main =
+        "public static void main(String[] a) { System.out.println(\"hi \" + String.join(\",\", a)); }";
+    String maven =
+        stack.git.createRepo(
+            "e2e-maven",
+            Map.of(
+                "pom.xml",
+                "<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId>"
+                    + "<artifactId>app</artifactId><version>1</version><properties>"
+                    + "<maven.compiler.source>17</maven.compiler.source>"
+                    + "<maven.compiler.target>17</maven.compiler.target></properties></project>\n",
+                "src/main/java/Main.java",
+                "public class Main { " + main + " }\n"));
+    String single =
+        stack.git.createRepo("e2e-java", Map.of("Main.java", "class Main { " + main + " }\n"));
+    String rust =
+        stack.git.createRepo(
+            "e2e-rust",
+            Map.of(
+                "Cargo.toml",
+                "[package]\nname = \"hi\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                "src/main.rs",
+                "fn main() { let a: Vec<String> = std::env::args().skip(1).collect();"
+                    + " println!(\"hi {}\", a.join(\",\")); }\n"));
+    Map<String, String> ids = new HashMap<>();
+    for (String url : java.util.List.of(maven, single, rust)) {
+      ids.put(url, dana.createTask(url, "x", "y z"));
+    }
+    for (var task : ids.entrySet()) {
+      JsonNode done =
+          await()
+              .atMost(Duration.ofMinutes(2))
+              .pollInterval(Duration.ofMillis(200))
+              .until(() -> dana.status(task.getValue()), s -> s.get("code").asInt() >= 300);
+      assertThat(done.get("status").asText()).as(task.getKey() + ": " + done).isEqualTo("FINISHED");
+      var out = dana.json(dana.get("/getTaskOutput?taskId=" + task.getValue()));
+      assertThat(out.get("text").asText()).as(task.getKey()).isEqualTo("hi x,y z\n");
+    }
+  }
+
   static Map<String, String> unzip(byte[] bytes) throws Exception {
     Map<String, String> out = new HashMap<>();
     try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(bytes))) {

@@ -21,6 +21,10 @@ if ! grep -qs GITFAAS_NATS_INJECTOR_PASSWORD "$run/secrets.env"; then
     echo "GITFAAS_NATS_INJECTOR_PASSWORD=p$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   } >"$run/secrets.env"
 fi
+if ! grep -qs CALLBACK_SIGNING_KEY "$run/secrets.env"; then
+  (umask 077; echo "CALLBACK_SIGNING_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    >>"$run/secrets.env")
+fi
 # Not exported: each service gets only its own secret.
 . "$run/secrets.env"
 
@@ -88,7 +92,7 @@ start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" 
 wait_port nats "$NATS_PORT"
 start idp env DEV_IDP_PORT="$IDP_PORT" java -XX:+ExitOnOutOfMemoryError -jar devidp/target/devidp-all.jar
 start frontend env NATS_USER=frontend NATS_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
-  java -XX:+ExitOnOutOfMemoryError -jar frontend/target/frontend-all.jar
+  CALLBACK_SIGNING_KEY="$CALLBACK_SIGNING_KEY" java -XX:+ExitOnOutOfMemoryError -jar frontend/target/frontend-all.jar
 wait_port idp "$IDP_PORT"
 wait_port frontend "$FRONTEND_PORT"
 start oauth2-proxy env UPSTREAM="http://127.0.0.1:$FRONTEND_PORT" PROXY_PORT="$PROXY_PORT" \
@@ -100,6 +104,7 @@ start injector env NATS_USER=injector NATS_PASSWORD="$GITFAAS_NATS_INJECTOR_PASS
 export OBSERVER_STATE_DIR="$run/observer"
 start observer env NATS_USER=observer NATS_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
   WORKER_NATS_USER=worker WORKER_NATS_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
+  CALLBACK_SIGNING_KEY="$CALLBACK_SIGNING_KEY" \
   WORKER_COMMAND="java -XX:+ExitOnOutOfMemoryError -jar $root/worker/target/worker-all.jar" \
   java -XX:+ExitOnOutOfMemoryError -jar observer/target/observer-all.jar
 wait_port oauth2-proxy "$PROXY_PORT"

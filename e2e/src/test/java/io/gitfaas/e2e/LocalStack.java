@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
@@ -67,6 +68,8 @@ final class LocalStack implements AutoCloseable {
     env.put(
         "WORKER_CACHE_DIR",
         Path.of(System.getProperty("java.io.tmpdir"), "gitfaas-test-cache").toString());
+    // A signing key of this stack's own, as scripts/run-local.sh makes one.
+    env.put("CALLBACK_SIGNING_KEY", "k" + UUID.randomUUID() + UUID.randomUUID());
     env.putAll(overrides);
     Map<String, String> frontendEnv = new HashMap<>(env);
     frontendEnv.putAll(nats.env("frontend"));

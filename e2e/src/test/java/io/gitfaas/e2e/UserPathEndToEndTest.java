@@ -165,6 +165,49 @@ class UserPathEndToEndTest {
     }
   }
 
+  @Test
+  void anEndedTaskCallsItsOwnersReceiverBackSigned() throws Exception {
+    var erin = new ApiClient(stack.baseUrl(), stack.login("erin@example.com"));
+    var received = new java.util.concurrent.LinkedBlockingQueue<String[]>();
+    var receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/done",
+        exchange -> {
+          received.add(
+              new String[] {
+                exchange.getRequestHeaders().getFirst("X-Gitfaas-Signature"),
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+              });
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    receiver.start();
+    try {
+      String url = stack.git.createRepo("callback", GoRepos.hello());
+      String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done";
+      var created =
+          erin.post("/createTask", "{\"url\": \"" + url + "\", \"callbackUrl\": \"" + hook + "\"}");
+      assertThat(created.statusCode()).isEqualTo(201);
+      String id = erin.json(created).get("taskId").asText();
+
+      String[] call = received.poll(2, java.util.concurrent.TimeUnit.MINUTES);
+      assertThat(call).as("the callback arrived").isNotNull();
+      JsonNode record = io.gitfaas.json.Json.MAPPER.readTree(call[1]);
+      assertThat(record.get("taskId").asText()).isEqualTo(id);
+      assertThat(record.get("status").asText()).isEqualTo("FINISHED");
+      String secret = erin.json(erin.get("/getCallbackSecret")).get("secret").asText();
+      long t = Long.parseLong(call[0].substring(2, call[0].indexOf(',')));
+      assertThat(call[0])
+          .endsWith(
+              ",v1="
+                  + io.gitfaas.callback.CallbackSigner.signature(
+                      secret, t, call[1].getBytes(StandardCharsets.UTF_8)));
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
   static Map<String, String> unzip(byte[] bytes) throws Exception {
     Map<String, String> out = new HashMap<>();
     try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(bytes))) {

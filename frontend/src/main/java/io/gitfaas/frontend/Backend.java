@@ -1,5 +1,7 @@
 package io.gitfaas.frontend;
 
+import io.gitfaas.callback.CallbackQueue;
+import io.gitfaas.callback.NatsCallbackQueue;
 import io.gitfaas.config.Settings;
 import io.gitfaas.frontend.api.NatsOutputFeed;
 import io.gitfaas.frontend.api.OutputFeed;
@@ -22,8 +24,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the frontend's routes stand on: the stores, the queue, the live output, the word to workers
- * that a task is cancelled, and whether the backing service is reachable. In service all of it is
- * NATS; route tests use the in-memory twins.
+ * that a task is cancelled, the callbacks waiting to be sent, and whether the backing service is
+ * reachable. In service all of it is NATS; route tests use the in-memory twins.
  */
 public record Backend(
     TaskStore tasks,
@@ -34,6 +36,7 @@ public record Backend(
     InjectionRequests injections,
     OutputFeed output,
     CancelSignal cancels,
+    CallbackQueue callbacks,
     BooleanSupplier connected) {
 
   public static Backend nats(Connection connection, Settings settings) {
@@ -47,6 +50,7 @@ public record Backend(
         new NatsInjectionRequests(connection, resources),
         new NatsOutputFeed(connection),
         new NatsCancelSignal(connection),
+        new NatsCallbackQueue(connection),
         () -> connection.getStatus() == Connection.Status.CONNECTED);
   }
 }

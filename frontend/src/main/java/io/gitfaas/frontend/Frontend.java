@@ -1,8 +1,10 @@
 package io.gitfaas.frontend;
 
+import io.gitfaas.callback.CallbackSigner;
 import io.gitfaas.config.Settings;
 import io.gitfaas.frontend.api.AdminRoutes;
 import io.gitfaas.frontend.api.ApiException;
+import io.gitfaas.frontend.api.CallbackRoutes;
 import io.gitfaas.frontend.api.CreateTaskParser;
 import io.gitfaas.frontend.api.CrossSiteGuard;
 import io.gitfaas.frontend.api.Identities;
@@ -80,16 +82,22 @@ public final class Frontend {
                 backend.results(),
                 backend.admission(),
                 backend.cancels(),
+                backend.callbacks(),
                 Clock.systemUTC()),
             backend.tasks(),
             backend.results(),
-            new CreateTaskParser(new GitUrlPolicy(settings.git())),
+            new CreateTaskParser(new GitUrlPolicy(settings.git()), settings.callbacks().enabled()),
             settings.limits(),
             Clock.systemUTC());
     long injectMax = fs.injectMaxBytes();
     var streams =
         new StreamRoutes(
             backend.output(), backend.tasks(), new StreamSlots(fs.maxStreamsPerUser()));
+    var callbacks =
+        new CallbackRoutes(
+            settings.callbacks().enabled()
+                ? new CallbackSigner(settings.callbacks().signingKey())
+                : null);
     var admin = new AdminRoutes(backend.system(), backend.injections(), injectMax);
     var verifier =
         new OidcTokenVerifier(
@@ -140,6 +148,7 @@ public final class Frontend {
           config.routes.get("/getSessionCookie", routes::getSessionCookie);
           config.routes.get("/getAllTasks", routes::getAllTasks);
           config.routes.get("/whoami", routes::whoami);
+          config.routes.get("/getCallbackSecret", callbacks::getCallbackSecret);
           // Stream routes check their slot and task in their own handler: path-bound before and
           // after handlers would add a path match to every request of every route.
           config.routes.get("/streamTasks", streams.route(streams::streamTasks));

@@ -46,11 +46,13 @@ abstract class FrontendRoutesContract {
   static final String CLIENT_ID = "gitfaas-test";
   static final int LIMIT = 80;
   static final int STREAMS = 3;
+  static final String CALLBACK_KEY = "a-signing-key-of-at-least-32-characters";
   final HttpClient http = HttpClient.newHttpClient();
   MockOAuth2Server idp;
   Javalin app;
   String base;
   Settings settings;
+  Map<String, String> env;
   Backend backend;
 
   /** Starts what the backend needs and returns it. */
@@ -66,7 +68,7 @@ abstract class FrontendRoutesContract {
   void start() throws Exception {
     idp = new MockOAuth2Server();
     idp.start(FreePort.pick());
-    Map<String, String> env = new HashMap<>();
+    env = new HashMap<>();
     env.put("OIDC_ISSUER_URL", idp.issuerUrl("default").toString());
     env.put("OIDC_CLIENT_ID", CLIENT_ID);
     env.put("FRONTEND_PORT", "0");
@@ -77,6 +79,7 @@ abstract class FrontendRoutesContract {
     env.put("INJECT_MAX_BYTES", "1024");
     env.put("MAX_STREAMS_PER_USER", Integer.toString(STREAMS));
     env.put("USER_RESULT_QUOTA", "1m");
+    env.put("CALLBACK_SIGNING_KEY", CALLBACK_KEY);
     backend = startBackend(env);
     settings = Settings.fromEnv(env, Settings.Service.FRONTEND);
     app = Frontend.create(settings, backend).start();
@@ -886,6 +889,37 @@ abstract class FrontendRoutesContract {
     } finally {
       open.forEach(r -> r.body().close());
     }
+  }
+
+  @Test
+  void aTaskMayNameACallbackUrlAndItsOwnerGetsTheSecretThatSignsIt() throws Exception {
+    String email = "hooked@example.com";
+    var created =
+        create(
+            "{\"url\": \"http://127.0.0.1/r.git\", \"callbackUrl\": \"http://127.0.0.1:9/h\"}",
+            email);
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = json(created).get("taskId").asText();
+    assertThat(json(get("/getTaskStatus?taskId=" + id, email)).get("callbackUrl").asText())
+        .isEqualTo("http://127.0.0.1:9/h");
+    var bad =
+        create(
+            "{\"url\": \"http://127.0.0.1/r.git\", \"callbackUrl\": \"file:///etc/passwd\"}",
+            email);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json(bad).get("error").asText()).contains("callbackUrl", "scheme");
+    assertThat(
+            create("{\"url\": \"http://127.0.0.1/r.git\", \"callbackUrl\": 7}", email).statusCode())
+        .isEqualTo(400);
+
+    var secret = get("/getCallbackSecret", email);
+    assertThat(secret.statusCode()).isEqualTo(200);
+    assertThat(secret.headers().firstValue("Cache-Control")).contains("no-store");
+    assertThat(json(secret).get("secret").asText())
+        .matches("[0-9a-f]{64}")
+        .isEqualTo(new io.gitfaas.callback.CallbackSigner(CALLBACK_KEY).secretOf(email))
+        .isNotEqualTo(json(get("/getCallbackSecret", "other@example.com")).get("secret").asText());
+    assertThat(json(secret).get("header").asText()).isEqualTo("X-Gitfaas-Signature");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.gitfaas.frontend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gitfaas.callback.InMemoryCallbackQueue;
 import io.gitfaas.frontend.api.OutputFeed;
 import io.gitfaas.inject.InMemoryInjectionRequests;
 import io.gitfaas.store.Admission;
@@ -23,6 +24,7 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
   record Listening(String owner, UUID taskId, OutputFeed.Listener listener) {}
 
   final List<Listening> listening = new CopyOnWriteArrayList<>();
+  final InMemoryCallbackQueue callbacks = new InMemoryCallbackQueue();
 
   @Override
   Backend startBackend(Map<String, String> env) {
@@ -41,6 +43,7 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
         new InMemoryInjectionRequests(),
         output,
         new InMemoryCancelSignal(),
+        callbacks,
         () -> true);
   }
 
@@ -61,6 +64,61 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
   }
 
   @Test
+  void aWaitingTaskCancelledWithACallbackQueuesItsFinalRecord() throws Exception {
+    String email = "hook-cancel@example.com";
+    String id =
+        json(create(
+                "{\"url\": \"http://127.0.0.1/r.git\", \"callbackUrl\": \"http://127.0.0.1:9/h\"}",
+                email))
+            .get("taskId")
+            .asText();
+    assertThat(postAs(email, "/cancelTask?taskId=" + id, null, "").statusCode()).isEqualTo(202);
+    assertThat(callbacks.queued())
+        .anySatisfy(
+            c -> {
+              assertThat(c.record().taskId().toString()).isEqualTo(id);
+              assertThat(c.record().reason()).isEqualTo("cancelled by its owner");
+              assertThat(c.url()).isEqualTo("http://127.0.0.1:9/h");
+            });
+  }
+
+  @Test
+  void withoutASigningKeyTheServiceTakesNoCallbacks() throws Exception {
+    Map<String, String> withoutKey = new java.util.HashMap<>(env);
+    withoutKey.remove("CALLBACK_SIGNING_KEY");
+    var off =
+        Frontend.create(
+                io.gitfaas.config.Settings.fromEnv(
+                    withoutKey, io.gitfaas.config.Settings.Service.FRONTEND),
+                startBackend(withoutKey))
+            .start();
+    try {
+      String base = "http://127.0.0.1:" + off.port();
+      var r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/createTask"))
+                  .header("Authorization", "Bearer " + token("nokey@example.com"))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"url\": \"http://127.0.0.1/r.git\", \"callbackUrl\": \"http://127.0.0.1:9/h\"}"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(r.body()).contains("CALLBACK_SIGNING_KEY");
+      var secret =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/getCallbackSecret"))
+                  .header("Authorization", "Bearer " + token("nokey@example.com"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(secret.statusCode()).isEqualTo(404);
+    } finally {
+      off.stop();
+    }
+  }
+
+  @Test
   void aFullQueueAnswers507AndLeavesNothingBehind() throws Exception {
     var tasks = new InMemoryTaskStore();
     var admission = Admission.inMemory();
@@ -74,6 +132,7 @@ class InMemoryFrontendTest extends FrontendRoutesContract {
             new InMemoryInjectionRequests(),
             (owner, taskId, listener) -> () -> {},
             new InMemoryCancelSignal(),
+            new InMemoryCallbackQueue(),
             () -> true);
     var other = Frontend.create(settings, full).start();
     try {

@@ -16,14 +16,15 @@ public record Settings(
     StorageCaps storage,
     TaskLimits limits,
     GitSettings git,
+    CallbackSettings callbacks,
     FrontendSettings frontend,
     WorkerSettings worker,
     ObserverSettings observer) {
 
   /** Which service is starting: decides which groups it reads and which settings are required. */
   public enum Service {
-    FRONTEND(Group.GIT, Group.FRONTEND),
-    WORKER(Group.GIT, Group.WORKER),
+    FRONTEND(Group.GIT, Group.CALLBACKS, Group.FRONTEND),
+    WORKER(Group.GIT, Group.CALLBACKS, Group.WORKER),
     /** The worker group too: how many tasks a worker runs, what the process scaler starts. */
     OBSERVER(Group.WORKER, Group.OBSERVER),
     INJECTOR;
@@ -43,6 +44,7 @@ public record Settings(
   /** The groups of settings a service may read besides the shared ones. */
   public enum Group {
     GIT,
+    CALLBACKS,
     FRONTEND,
     WORKER,
     OBSERVER
@@ -91,6 +93,16 @@ public record Settings(
 
   public record GitSettings(
       Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateHosts, long maxRepoBytes) {}
+
+  /**
+   * Task callbacks: each user's signing secret is derived from {@code signingKey}; without a key
+   * the service takes no callback URLs.
+   */
+  public record CallbackSettings(String signingKey) {
+    public boolean enabled() {
+      return signingKey != null;
+    }
+  }
 
   public record FrontendSettings(
       String host,
@@ -153,6 +165,8 @@ public record Settings(
 
   /** What one user's build caches (Go, pip, npm) may hold on a worker before the oldest go. */
   public static final long DEFAULT_USER_CACHE_LIMIT = 2L << 30;
+
+  public static final int MIN_SIGNING_KEY_LENGTH = 32;
 
   public static final int DEFAULT_MAX_ACTIVE_TASKS = 80;
 
@@ -270,6 +284,16 @@ public record Settings(
                 env.bool("GIT_ALLOW_HTTP", false),
                 env.bool("GIT_ALLOW_PRIVATE_HOSTS", false),
                 env.size("GIT_MAX_REPO_BYTES", DEFAULT_GIT_MAX_REPO_BYTES, M, 16 * G));
+    var callbacks =
+        !own.contains(Group.CALLBACKS)
+            ? null
+            : new CallbackSettings(blankAsNull(env.string("CALLBACK_SIGNING_KEY", null)));
+    if (callbacks != null && callbacks.enabled()) {
+      env.require(
+          callbacks.signingKey().length() >= MIN_SIGNING_KEY_LENGTH,
+          "CALLBACK_SIGNING_KEY",
+          "must be at least " + MIN_SIGNING_KEY_LENGTH + " characters (e.g. openssl rand -hex 32)");
+    }
     var frontend =
         !own.contains(Group.FRONTEND)
             ? null
@@ -347,12 +371,16 @@ public record Settings(
           "WORKER_NATS_USER and WORKER_NATS_PASSWORD must be set together");
     }
     env.check();
-    return new Settings(nats, storage, limits, git, frontend, worker, observer);
+    return new Settings(nats, storage, limits, git, callbacks, frontend, worker, observer);
   }
 
   /** Where scripts/install.sh puts the Maven seed for this user. */
   static String defaultMavenSeed() {
     return System.getProperty("user.home") + "/.cache/gitfaas/maven-seed";
+  }
+
+  private static String blankAsNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   private static Path optionalPath(String path) {

@@ -41,6 +41,28 @@ public final class GitUrlPolicy {
     this.resolver = resolver;
   }
 
+  /**
+   * The same rules for URLs that are not repositories (callbacks): any host, when GIT_ALLOWED_HOSTS
+   * lists the Git hosts.
+   */
+  public GitUrlPolicy anyHost() {
+    return new GitUrlPolicy(new GitSettings(Set.of(), allowHttp, allowPrivateHosts, 0), resolver);
+  }
+
+  /**
+   * The addresses to connect to for {@code host}, looked up now and each checked: a name that
+   * resolved to a public address when its URL was checked may resolve to the host's own network
+   * when it is used (DNS rebinding); the caller connects to one of these, not to the name.
+   */
+  public InetAddress[] addressesToConnect(String host) throws RejectedUrlException {
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    InetAddress[] addresses = resolve(host, bare);
+    if (!allowPrivateHosts) {
+      check(host, addresses);
+    }
+    return addresses;
+  }
+
   /** Returns the parsed URL when it is allowed, or says why not. */
   public URI check(String url) throws RejectedUrlException {
     if (url == null || url.isBlank()) {
@@ -87,15 +109,21 @@ public final class GitUrlPolicy {
 
   private void checkAddresses(String host) throws RejectedUrlException {
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    InetAddress[] addresses;
+    check(host, resolve(host, bare));
+  }
+
+  private InetAddress[] resolve(String host, String bare) throws RejectedUrlException {
     try {
-      addresses = resolver.resolve(bare);
+      return resolver.resolve(bare);
     } catch (BoundedResolver.TooSlowException e) {
       throw new RejectedUrlException(
           "host '" + host + "' did not resolve within " + e.deadline().toMillis() + " ms");
     } catch (UnknownHostException e) {
       throw new RejectedUrlException("host '" + host + "' does not resolve");
     }
+  }
+
+  private static void check(String host, InetAddress[] addresses) throws RejectedUrlException {
     for (InetAddress address : addresses) {
       if (isNonPublic(address)) {
         throw new RejectedUrlException(

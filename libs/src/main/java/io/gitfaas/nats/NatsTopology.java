@@ -41,6 +41,16 @@ public final class NatsTopology {
   public static final String INJECTION_STREAM = "INJECTIONS";
   public static final String INJECTION_SUBJECT = "injections.requests";
   public static final String INJECTOR_CONSUMER = "injector";
+  public static final String CALLBACK_STREAM = "CALLBACKS";
+  public static final String CALLBACK_SUBJECT = "callbacks.send";
+  public static final String CALLBACK_CONSUMER = "senders";
+
+  /** Longer than one try takes (connect and answer within 10 s each). */
+  static final Duration CALLBACK_ACK_WAIT = Duration.ofSeconds(30);
+
+  /** Three tries: the sender settles each delivery and gives up after the last. */
+  public static final int CALLBACK_MAX_DELIVER = 3;
+
   public static final String UPLOADS_STORE = "uploads";
   public static final String INJECTED_STORE = "injected";
 
@@ -145,6 +155,28 @@ public final class NatsTopology {
             .ackPolicy(AckPolicy.Explicit)
             .ackWait(INJECTOR_ACK_WAIT)
             .maxDeliver(INJECTOR_MAX_DELIVER)
+            .build());
+    declare(
+        jsm,
+        StreamConfiguration.builder()
+            .name(CALLBACK_STREAM)
+            .subjects(CALLBACK_SUBJECT)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .replicas(replicas)
+            .maxAge(taskTtl) // a callback about a task that has expired is of no use
+            .duplicateWindow(
+                taskTtl.compareTo(TASK_DUPLICATE_WINDOW) < 0 ? taskTtl : TASK_DUPLICATE_WINDOW)
+            .maxBytes(caps.queue())
+            .discardPolicy(DiscardPolicy.New)
+            .build());
+    jsm.addOrUpdateConsumer(
+        CALLBACK_STREAM,
+        ConsumerConfiguration.builder()
+            .durable(CALLBACK_CONSUMER)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(CALLBACK_ACK_WAIT)
+            .maxDeliver(CALLBACK_MAX_DELIVER)
             .build());
     declare(jsm, objectStore(UPLOADS_STORE, UPLOAD_TTL, caps.files()));
     declare(jsm, objectStore(INJECTED_STORE, null, caps.files()));

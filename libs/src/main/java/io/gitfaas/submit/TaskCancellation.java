@@ -1,5 +1,6 @@
 package io.gitfaas.submit;
 
+import io.gitfaas.callback.CallbackQueue;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
 import io.gitfaas.store.StaleRevisionException;
@@ -34,14 +35,21 @@ public final class TaskCancellation {
   private final ResultStore results;
   private final Admission admission;
   private final CancelSignal signal;
+  private final CallbackQueue callbacks;
   private final Clock clock;
 
   public TaskCancellation(
-      TaskStore tasks, ResultStore results, Admission admission, CancelSignal signal, Clock clock) {
+      TaskStore tasks,
+      ResultStore results,
+      Admission admission,
+      CancelSignal signal,
+      CallbackQueue callbacks,
+      Clock clock) {
     this.tasks = tasks;
     this.results = results;
     this.admission = admission;
     this.signal = signal;
+    this.callbacks = callbacks;
     this.clock = clock;
   }
 
@@ -89,6 +97,7 @@ public final class TaskCancellation {
                   .value();
           admission.release(owner, taskId);
           LOG.info("task {} cancelled by its owner before it ran", taskId);
+          callbacks.queueIfAsked(owner, ended); // as a worker does for a task it ends
           return Optional.of(ended);
         } catch (StaleRevisionException e) {
           continue; // a worker claimed it meanwhile: cancel it as a running task

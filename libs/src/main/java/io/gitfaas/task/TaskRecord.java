@@ -25,7 +25,8 @@ public record TaskRecord(
     String error,
     int attempt,
     Long resultBytes,
-    OutputHeads outputHeads) {
+    OutputHeads outputHeads,
+    String callbackUrl) {
 
   /**
    * The first {@link #MAX_BYTES} bytes of what the program printed, kept in the record when its
@@ -56,7 +57,8 @@ public record TaskRecord(
         null,
         0,
         null,
-        null);
+        null,
+        request.callbackUrl());
   }
 
   @JsonProperty("code")
@@ -86,7 +88,8 @@ public record TaskRecord(
         null,
         attempt,
         null,
-        null);
+        null,
+        callbackUrl);
   }
 
   /** Hands the task back to the queue, e.g. after its worker died or stopped. */
@@ -106,7 +109,8 @@ public record TaskRecord(
         null,
         attempt,
         null,
-        null);
+        null,
+        callbackUrl);
   }
 
   public TaskRecord finished(
@@ -144,7 +148,8 @@ public record TaskRecord(
         error,
         attempt,
         resultBytes,
-        outputHeads);
+        outputHeads,
+        callbackUrl);
   }
 
   private void requireMove(TaskStatus next) {

@@ -5,9 +5,30 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
-/** The work-queue message: everything a worker needs to run a task. */
+/**
+ * The work-queue message: everything a worker needs to run a task.
+ *
+ * @param callbackUrl where the final record is posted when the task ends; null for none
+ */
 public record TaskRequest(
-    UUID taskId, String owner, String url, String ref, List<String> parameters, Instant createdAt) {
+    UUID taskId,
+    String owner,
+    String url,
+    String ref,
+    List<String> parameters,
+    Instant createdAt,
+    String callbackUrl) {
+
+  /** A task without a callback. */
+  public TaskRequest(
+      UUID taskId,
+      String owner,
+      String url,
+      String ref,
+      List<String> parameters,
+      Instant createdAt) {
+    this(taskId, owner, url, ref, parameters, createdAt, null);
+  }
 
   public TaskRequest {
     Objects.requireNonNull(taskId, "taskId");

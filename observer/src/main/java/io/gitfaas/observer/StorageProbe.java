@@ -29,6 +29,7 @@ final class StorageProbe {
         "results", new Store("OBJ_" + NatsTopology.RESULTS_STORE, "RESULTS_STORE_MAX_BYTES"));
     STORES.put("queue", new Store(NatsTopology.TASK_STREAM, "QUEUE_MAX_BYTES"));
     STORES.put("injection requests", new Store(NatsTopology.INJECTION_STREAM, "QUEUE_MAX_BYTES"));
+    STORES.put("callbacks", new Store(NatsTopology.CALLBACK_STREAM, "QUEUE_MAX_BYTES"));
     STORES.put("uploads", new Store("OBJ_" + NatsTopology.UPLOADS_STORE, "FILES_STORE_MAX_BYTES"));
     STORES.put(
         "injected files", new Store("OBJ_" + NatsTopology.INJECTED_STORE, "FILES_STORE_MAX_BYTES"));

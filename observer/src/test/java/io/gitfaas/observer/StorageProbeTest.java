@@ -29,7 +29,13 @@ class StorageProbeTest {
       assertThat(storage)
           .extracting(StoreUse::name)
           .containsExactly(
-              "results", "queue", "injection requests", "uploads", "injected files", "admission");
+              "results",
+              "queue",
+              "injection requests",
+              "callbacks",
+              "uploads",
+              "injected files",
+              "admission");
       StoreUse results = storage.get(0);
       assertThat(results.maxBytes()).isEqualTo(1 << 20);
       assertThat(results.percent()).isGreaterThanOrEqualTo(90);

@@ -68,6 +68,7 @@ abstract class TaskStoreContract {
             null,
             0,
             null,
+            null,
             null);
     assertThatThrownBy(() -> store().update(owner, done, back))
         .isInstanceOf(IllegalStateException.class);

@@ -1,5 +1,6 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.callback.CallbackQueue;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
@@ -45,6 +46,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
   private final Clock clock;
   private final TaskExecutor.Live live;
   private final CancelRequests cancels;
+  private final CallbackQueue callbacks;
 
   public TaskProcessor(
       TaskStore tasks,
@@ -56,7 +58,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       Path workDir,
       Clock clock,
       TaskExecutor.Live live,
-      CancelRequests cancels) {
+      CancelRequests cancels,
+      CallbackQueue callbacks) {
     this.tasks = tasks;
     this.results = results;
     this.admission = admission;
@@ -67,6 +70,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.clock = clock;
     this.live = live;
     this.cancels = cancels;
+    this.callbacks = callbacks;
   }
 
   /** What to do with the task's message once processing ends. */
@@ -236,6 +240,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     long recorded = System.nanoTime();
     live.end(request);
     admission.release(request.owner(), request.taskId());
+    // Sent by a sender of its own: a slow or failing receiver never holds this worker's slot.
+    callbacks.queueIfAsked(request.owner(), done);
     LOG.info(
         "task {} {}{} (zip {} ms, store {} ms, status {} ms)",
         request.taskId(),

@@ -1,5 +1,7 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.callback.CallbackSigner;
+import io.gitfaas.callback.NatsCallbackQueue;
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.SettingsException;
@@ -11,6 +13,7 @@ import io.gitfaas.store.Admission;
 import io.gitfaas.store.NatsResultStore;
 import io.gitfaas.store.NatsTaskStore;
 import io.gitfaas.task.NatsCancelSignal;
+import io.gitfaas.worker.callback.CallbackSender;
 import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
 import io.gitfaas.worker.git.CheckoutLimits;
@@ -76,11 +79,17 @@ public final class WorkerMain {
   public static final class Worker implements AutoCloseable {
     private final Connection connection;
     private final TaskConsumer consumer;
+    private final CallbackSender callbacks;
     private final Duration shutdownGrace;
 
-    private Worker(Connection connection, TaskConsumer consumer, Duration shutdownGrace) {
+    private Worker(
+        Connection connection,
+        TaskConsumer consumer,
+        CallbackSender callbacks,
+        Duration shutdownGrace) {
       this.connection = connection;
       this.consumer = consumer;
+      this.callbacks = callbacks;
       this.shutdownGrace = shutdownGrace;
     }
 
@@ -148,13 +157,25 @@ public final class WorkerMain {
                 workDir.resolve("tasks"),
                 Clock.systemUTC(),
                 live,
-                cancels);
+                cancels,
+                new NatsCallbackQueue(connection));
         var consumer =
             new TaskConsumer(
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);
         consumer.start();
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
-        return new Worker(connection, consumer, ws.shutdownGrace());
+        CallbackSender callbacks =
+            settings.callbacks().enabled()
+                ? new CallbackSender(
+                        connection,
+                        new GitUrlPolicy(settings.git()),
+                        new CallbackSigner(settings.callbacks().signingKey()),
+                        CallbackSender.RETRY_AFTER,
+                        Clock.systemUTC(),
+                        onFatal)
+                    .start()
+                : null;
+        return new Worker(connection, consumer, callbacks, ws.shutdownGrace());
       } catch (RuntimeException e) {
         connection.close();
         throw e;
@@ -164,6 +185,9 @@ public final class WorkerMain {
     @Override
     public void close() {
       try {
+        if (callbacks != null) {
+          callbacks.close();
+        }
         consumer.stop(shutdownGrace);
         connection.close();
       } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package io.gitfaas.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gitfaas.callback.InMemoryCallbackQueue;
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.store.Admission;
@@ -44,6 +45,7 @@ class TaskProcessorTest {
   final AtomicInteger runs = new AtomicInteger();
   final List<UUID> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
   final CancelRequests cancels = new CancelRequests();
+  final InMemoryCallbackQueue callbacks = new InMemoryCallbackQueue();
   TaskPipeline pipeline =
       (task, ws, cancellation) -> {
         runs.incrementAndGet();
@@ -74,7 +76,8 @@ class TaskProcessorTest {
             ended.add(task.taskId());
           }
         },
-        cancels);
+        cancels,
+        callbacks);
   }
 
   /** A submitted task, created {@code ago} before now. */
@@ -156,6 +159,25 @@ class TaskProcessorTest {
           java.nio.file.Files.writeString(ws.stderr(), stderr);
           return new Outcome.Builder().exit(0, null).build();
         };
+  }
+
+  @Test
+  void aTaskThatAskedForACallbackQueuesItWithItsFinalRecord() throws Exception {
+    TaskRequest plain = submitted(Duration.ofSeconds(1));
+    TaskRequest request =
+        new TaskRequest(
+            UUID.randomUUID(), OWNER, "https://x/y.git", null, List.of(), NOW, "https://hook/x");
+    tasks.create(OWNER, TaskRecord.pending(request));
+    admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
+
+    processor().process(plain, 1);
+    processor().process(request, 1);
+    assertThat(callbacks.queued()).hasSize(1);
+    var callback = callbacks.queued().get(0);
+    assertThat(callback.url()).isEqualTo("https://hook/x");
+    assertThat(callback.owner()).isEqualTo(OWNER);
+    assertThat(callback.record()).isEqualTo(record(request));
+    assertThat(callback.record().status()).isEqualTo(TaskStatus.FINISHED);
   }
 
   @Test

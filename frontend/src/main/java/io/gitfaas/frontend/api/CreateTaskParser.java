@@ -21,18 +21,24 @@ public final class CreateTaskParser {
   /** The most tasks one createTasks request may hold: the original system's active-task limit. */
   public static final int MAX_BATCH = 80;
 
-  private static final Set<String> FIELDS = Set.of("url", "parameters", "ref");
+  private static final Set<String> FIELDS = Set.of("url", "parameters", "ref", "callbackUrl");
   private static final Pattern BAD_REF =
       Pattern.compile("(^-)|(\\.\\.)|[\\x00-\\x20\\x7f~^:?*\\[\\\\]");
 
   private final GitUrlPolicy policy;
+  private final boolean callbacks;
 
-  public CreateTaskParser(GitUrlPolicy policy) {
+  /**
+   * @param policy what repository URLs, and callback URLs, may be
+   * @param callbacks whether the service sends callbacks (it has a signing key)
+   */
+  public CreateTaskParser(GitUrlPolicy policy, boolean callbacks) {
     this.policy = policy;
+    this.callbacks = callbacks;
   }
 
   /** A validated createTask body. */
-  public record Parsed(String url, String ref, List<String> parameters) {}
+  public record Parsed(String url, String ref, List<String> parameters, String callbackUrl) {}
 
   /** One task of a createTasks body: parsed, or refused with why. */
   public record BatchItem(Parsed task, ApiException refused) {}
@@ -83,7 +89,7 @@ public final class CreateTaskParser {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        throw bad("unknown field '" + name + "'; allowed: url, parameters, ref");
+        throw bad("unknown field '" + name + "'; allowed: url, parameters, ref, callbackUrl");
       }
     }
     JsonNode url = root.get("url");
@@ -95,7 +101,30 @@ public final class CreateTaskParser {
     } catch (RejectedUrlException e) {
       throw bad(e.getMessage());
     }
-    return new Parsed(url.asText(), ref(root.get("ref")), parameters(root.get("parameters")));
+    return new Parsed(
+        url.asText(),
+        ref(root.get("ref")),
+        parameters(root.get("parameters")),
+        callbackUrl(root.get("callbackUrl")));
+  }
+
+  /** Held to the repository URLs' policy (https, public addresses); checked again at sending. */
+  private String callbackUrl(JsonNode url) {
+    if (url == null || url.isNull()) {
+      return null;
+    }
+    if (!callbacks) {
+      throw bad(CallbackRoutes.NOT_SET_UP);
+    }
+    if (!url.isTextual()) {
+      throw bad("'callbackUrl' must be a string");
+    }
+    try {
+      policy.anyHost().check(url.asText());
+    } catch (RejectedUrlException e) {
+      throw bad("callbackUrl: " + e.getMessage());
+    }
+    return url.asText();
   }
 
   private static String ref(JsonNode ref) {

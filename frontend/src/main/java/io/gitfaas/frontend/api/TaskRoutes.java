@@ -88,7 +88,8 @@ public final class TaskRoutes {
         parsed.url(),
         parsed.ref(),
         parsed.parameters(),
-        clock.instant());
+        clock.instant(),
+        parsed.callbackUrl());
   }
 
   /**

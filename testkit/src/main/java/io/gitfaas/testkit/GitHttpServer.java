@@ -65,6 +65,22 @@ public final class GitHttpServer implements AutoCloseable {
   /** As above, with symbolic links: path in the repository to link target. */
   public String createRepo(
       String name, Map<String, String> files, List<String> executables, Map<String, String> links) {
+    return createRepoOf(name, utf8(files), executables, links);
+  }
+
+  /** A repository of files given as bytes (class files, archives). */
+  public String createRepoOfBytes(String name, Map<String, byte[]> files) {
+    return createRepoOf(name, files, List.of(), Map.of());
+  }
+
+  private static Map<String, byte[]> utf8(Map<String, String> files) {
+    Map<String, byte[]> bytes = new java.util.HashMap<>();
+    files.forEach((path, text) -> bytes.put(path, text.getBytes(StandardCharsets.UTF_8)));
+    return bytes;
+  }
+
+  private String createRepoOf(
+      String name, Map<String, byte[]> files, List<String> executables, Map<String, String> links) {
     try {
       Path bare = root.resolve(name + ".git");
       Path work = Files.createTempDirectory("gitfaas-src-");
@@ -120,7 +136,7 @@ public final class GitHttpServer implements AutoCloseable {
       Path bare = root.resolve(name + ".git");
       Path work = Files.createTempDirectory("gitfaas-src-");
       git(root, "clone", "-q", bare.toString(), work.toString());
-      commit(work, files, Map.of(), List.of(), "change");
+      commit(work, utf8(files), Map.of(), List.of(), "change");
       git(work, "push", "-q", "origin", "HEAD");
       TempDirs.deleteQuietly(work);
     } catch (IOException e) {
@@ -131,7 +147,7 @@ public final class GitHttpServer implements AutoCloseable {
   /** Writes files and links into the work tree {@code work} and commits everything there. */
   private void commit(
       Path work,
-      Map<String, String> files,
+      Map<String, byte[]> files,
       Map<String, String> links,
       List<String> executables,
       String message)
@@ -139,7 +155,7 @@ public final class GitHttpServer implements AutoCloseable {
     for (var file : files.entrySet()) {
       Path path = work.resolve(file.getKey());
       Files.createDirectories(path.getParent());
-      Files.writeString(path, file.getValue());
+      Files.write(path, file.getValue());
     }
     for (var link : links.entrySet()) {
       Files.createSymbolicLink(work.resolve(link.getKey()), Path.of(link.getValue()));

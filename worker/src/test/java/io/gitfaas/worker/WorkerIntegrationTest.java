@@ -300,6 +300,78 @@ class WorkerIntegrationTest {
         .isEqualTo("net=blocked nats=blocked shadow=hidden proxy=[]\n");
   }
 
+  /** An annotation processor that looks for a way out and leaves what it saw in a class. */
+  static final String PROBE =
+      "import javax.annotation.processing.*;\n"
+          + "import javax.lang.model.SourceVersion;\n"
+          + "import javax.lang.model.element.TypeElement;\n"
+          + "import java.util.Set;\n"
+          + "public class Probe extends AbstractProcessor {\n"
+          + "  boolean done;\n"
+          + "  static String tryConnect(String host, int port) {\n"
+          + "    try (var s = new java.net.Socket()) {\n"
+          + "      s.connect(new java.net.InetSocketAddress(host, port), 2000); return \"open\";\n"
+          + "    } catch (Exception e) { return \"blocked\"; }\n"
+          + "  }\n"
+          + "  public Set<String> getSupportedAnnotationTypes() { return Set.of(\"*\"); }\n"
+          + "  public SourceVersion getSupportedSourceVersion() { return SourceVersion.latest(); }\n"
+          + "  public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) {\n"
+          + "    if (done) return false;\n"
+          + "    done = true;\n"
+          + "    String shadow = java.nio.file.Files.isReadable(java.nio.file.Path.of(\"/etc/shadow\"))"
+          + " ? \"read\" : \"hidden\";\n"
+          + "    String seen = \"net=\" + tryConnect(\"1.1.1.1\", 443) + \" nats=\""
+          + " + tryConnect(\"127.0.0.1\", 4222) + \" shadow=\" + shadow;\n"
+          + "    try (var w = processingEnv.getFiler().createSourceFile(\"Seen\").openWriter()) {\n"
+          + "      w.write(\"public class Seen { public static final String SEEN = \\\"\" + seen"
+          + " + \"\\\"; }\");\n"
+          + "    } catch (java.io.IOException e) { throw new RuntimeException(e); }\n"
+          + "    return false;\n"
+          + "  }\n"
+          + "}\n";
+
+  @Test
+  void repositoryCodeInAMavenBuildFindsNoNetworkAndNoHostFiles() throws Exception {
+    // javac runs the annotation processors it finds on the class path, and Maven puts the
+    // project's own resources there first: a class file in the repository runs in the build.
+    Path dir = Files.createTempDirectory("probe");
+    Files.writeString(dir.resolve("Probe.java"), PROBE);
+    int compiled =
+        javax.tools.ToolProvider.getSystemJavaCompiler()
+            .run(
+                null,
+                null,
+                null,
+                "--release",
+                "17",
+                "-d",
+                dir.toString(),
+                dir.resolve("Probe.java").toString());
+    assertThat(compiled).isZero();
+    String url =
+        git.createRepoOfBytes(
+            "java-build-probe",
+            Map.of(
+                "pom.xml",
+                ("<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId>"
+                        + "<artifactId>probe</artifactId><version>1</version><properties>"
+                        + "<maven.compiler.source>17</maven.compiler.source>"
+                        + "<maven.compiler.target>17</maven.compiler.target></properties></project>\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "src/main/resources/Probe.class",
+                Files.readAllBytes(dir.resolve("Probe.class")),
+                "src/main/resources/META-INF/services/javax.annotation.processing.Processor",
+                "Probe\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "src/main/java/Main.java",
+                "public class Main { public static void main(String[] a) { System.out.println(Seen.SEEN); } }\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    TaskRecord done = runToEnd(url, List.of());
+    Map<String, byte[]> zip = zip(done);
+
+    assertThat(done.status()).as(text(zip, "build.log")).isEqualTo(TaskStatus.FINISHED);
+    assertThat(text(zip, "stdout.txt")).isEqualTo("net=blocked nats=blocked shadow=hidden\n");
+  }
+
   @Test
   void aPomThatNamesItsOwnRepositoryIsRefused() throws Exception {
     String url =

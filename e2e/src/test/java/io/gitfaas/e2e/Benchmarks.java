@@ -261,6 +261,23 @@ class Benchmarks {
         floor.add(c + b + r);
         bare.add(timed(new ProcessBuilder(app.toString(), "x")));
       }
+      // A new user's first task: a user this worker has never seen, on a new commit. Their Go
+      // cache starts as a copy of the worker's template, which each worker builds when it starts.
+      stack.awaitWorkerLogs("cache template ready", Duration.ofMinutes(5));
+      List<Sample> newUsers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String cookie = stack.login("newcomer" + i + "@example.com");
+        var events = new TaskEvents(stack.baseUrl(), cookie);
+        var files = new java.util.HashMap<>(GoRepos.hello());
+        files.put("version.txt", "newcomer" + i);
+        newUsers.add(
+            runOne(
+                new ApiClient(stack.baseUrl(), cookie),
+                events,
+                stack.git.createRepo("newcomer" + i, files)));
+        events.close();
+      }
+
       // Warm: the same commit again, named by its branch and by its id, against ls-remote + a
       // sandboxed run of the built binary, and the sandboxed run alone.
       List<Sample> warm = new ArrayList<>();
@@ -345,6 +362,7 @@ class Benchmarks {
 
       burstEvents.close();
       report(
+          millis(newUsers),
           millis(cold),
           millis(warm),
           millis(pinned),
@@ -482,6 +500,7 @@ class Benchmarks {
   }
 
   static void report(
+      List<Long> newUsers,
       List<Long> cold,
       List<Long> warm,
       List<Long> pinned,
@@ -523,6 +542,10 @@ class Benchmarks {
             ". The local stack of the end-to-end tests: nats-server, the frontend, oauth2-proxy, worker processes with bubblewrap; repositories from a local `git http-backend`.\n\n");
     r.append("## 1. Hello-world Go task, createTask to FINISHED through oauth2-proxy (ms)\n\n");
     r.append("| case | n | p50 | p95 | p99 |\n|---|---|---|---|---|\n");
+    r.append(
+        row(
+            "a new user's first task, on a new commit (Go cache from the worker's template)",
+            newUsers));
     r.append(row("cold: a new commit each time (clone, build, run)", cold));
     r.append(row("warm: the same branch, on the same commit (clone and build reused)", warm));
     r.append(row("warm, the commit named by its id (no request to the Git server)", pinned));
@@ -537,9 +560,11 @@ class Benchmarks {
     r.append(row("ls-remote + sandboxed run (the branch's commit ran before)", floorRepeat));
     r.append(
         String.format(
-            "%nRatios of p50s: cold / (clone + build + run) = %.2f (%+.0f ms); "
+            "%nRatios of p50s: a new user's first task / a returning user's new commit = %.2f; "
+                + "cold / (clone + build + run) = %.2f (%+.0f ms); "
                 + "warm / (ls-remote + run) = %.2f (%+.0f ms); "
                 + "warm by commit id / run = %.2f (%+.0f ms).%n",
+            p50(newUsers) / p50(cold),
             p50(cold) / p50(floor),
             p50(cold) - p50(floor),
             p50(warm) / p50(floorRepeat),

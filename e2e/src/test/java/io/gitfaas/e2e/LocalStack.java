@@ -133,6 +133,20 @@ final class LocalStack implements AutoCloseable {
     return p;
   }
 
+  /** Waits until the log of every worker this stack started has said {@code text}. */
+  void awaitWorkerLogs(String text, Duration wait) throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
+    for (int i = 0; i < workers.size(); i++) {
+      Path log = dir.resolve("worker-" + i + ".log");
+      while (!Files.exists(log) || !Files.readString(log).contains(text)) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("worker " + i + " never logged '" + text + "'");
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
   ProcessScaler scaler;
   private ScheduledExecutorService observerLoop;
   private Connection observerConnection;

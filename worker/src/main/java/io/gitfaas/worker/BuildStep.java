@@ -39,6 +39,7 @@ final class BuildStep {
   private final Reasons reasons;
   private final BuildCache builds;
   private final UserCaches caches;
+  private final CacheTemplates templates;
 
   /** Null where builds have no network (BUILD_NETWORK=off). */
   private final EgressDoors egress;
@@ -49,7 +50,9 @@ final class BuildStep {
       Reasons reasons,
       BuildCache builds,
       UserCaches caches,
+      CacheTemplates templates,
       EgressDoors egress) {
+    this.templates = templates;
     this.sandbox = sandbox;
     this.limits = limits;
     this.reasons = reasons;
@@ -68,8 +71,10 @@ final class BuildStep {
       Cancellation cancellation)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
+    // A build of no commit (a cache template's) is neither reused nor kept.
+    boolean reusable = runtime.buildIsInBin() && outcome.commit() != null;
     try {
-      if (runtime.buildIsInBin() && restore(userKey, runtime, outcome, ws)) {
+      if (reusable && restore(userKey, runtime, outcome, ws)) {
         outcome.phase("build: reused", PhaseReport.wall(TaskExecutor.millisSince(start)));
         return true;
       }
@@ -88,7 +93,7 @@ final class BuildStep {
         outcome.fail(TaskStatus.FINISHED_ERRORS, reasons.buildRefused(e.getMessage()), null);
         return false;
       }
-      if (built && runtime.buildIsInBin()) {
+      if (built && reusable) {
         keep(userKey, runtime, outcome, ws);
       }
       return built;
@@ -125,7 +130,7 @@ final class BuildStep {
       Cancellation cancellation)
       throws IOException, InterruptedException, RefusedBuildException {
     // Caches are per user: one user's build can never change what another user's task runs.
-    Path cache = caches.runtimeCache(userKey, runtime.name());
+    Path cache = caches.runtimeCache(userKey, runtime.name(), templates.of(runtime.name()));
     Map<String, String> env = new HashMap<>(runtime.buildEnv());
     env.put("PATH", runtime.buildPath());
     env.put("HOME", "/tmp");

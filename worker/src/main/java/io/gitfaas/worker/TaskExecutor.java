@@ -16,6 +16,7 @@ import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,10 +27,16 @@ public final class TaskExecutor implements TaskPipeline {
   /** Builds and clones kept per user for reuse (the newest). */
   static final int KEPT_PER_USER = 20;
 
+  /** Building a template takes what compiling part of a standard library takes. */
+  static final java.time.Duration WARM_BUDGET = java.time.Duration.ofMinutes(10);
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskExecutor.class);
+
   private final RuntimeTable runtimes;
   private final TaskLimits limits;
   private final Reasons reasons;
   private final UserCaches caches;
+  private final CacheTemplates templates = new CacheTemplates();
   private final SourceStep source;
   private final BuildStep build;
   private final RunStep run;
@@ -57,7 +64,13 @@ public final class TaskExecutor implements TaskPipeline {
             cloner, new SourceCache(cacheRoot, KEPT_PER_USER), caches, limits.buildTimeout());
     this.build =
         new BuildStep(
-            sandbox, limits, reasons, new BuildCache(cacheRoot, KEPT_PER_USER), caches, egress);
+            sandbox,
+            limits,
+            reasons,
+            new BuildCache(cacheRoot, KEPT_PER_USER),
+            caches,
+            templates,
+            egress);
     this.run = new RunStep(sandbox, limits, reasons, injected, live);
   }
 
@@ -102,6 +115,47 @@ public final class TaskExecutor implements TaskPipeline {
       return outcome.build();
     } finally {
       caches.trimIfGrown(userKey);
+    }
+  }
+
+  /**
+   * Builds each runtime's cache template from the runtime's own warm program, in {@code workDir}:
+   * from then on a user's first build of that runtime starts from a copy of it instead of nothing
+   * (a new user's first Go task compiles no standard package the template holds). Runs once when
+   * the worker starts, off the task slots; a failure leaves new users starting empty.
+   */
+  public void warmTemplates(Path workDir) {
+    for (Runtime runtime : runtimes.all()) {
+      Map<String, String> program = runtime.warmProgram();
+      if (program.isEmpty()) {
+        continue;
+      }
+      long start = System.nanoTime();
+      try (Workspace ws = Workspace.create(workDir, java.util.UUID.randomUUID())) {
+        for (var file : program.entrySet()) {
+          Path path = ws.src().resolve(file.getKey());
+          java.nio.file.Files.createDirectories(path.getParent());
+          java.nio.file.Files.writeString(path, file.getValue());
+        }
+        Outcome.Builder outcome = new Outcome.Builder();
+        long budgetEnd = System.nanoTime() + WARM_BUDGET.toNanos();
+        if (build.build(
+            CacheTemplates.TEMPLATE_USER, runtime, ws, outcome, budgetEnd, Cancellation.NEVER)) {
+          templates.ready(
+              runtime.name(), caches.runtimeCache(CacheTemplates.TEMPLATE_USER, runtime.name()));
+          LOG.info(
+              "{} cache template ready in {} ms: new users' first builds start from it",
+              runtime.name(),
+              millisSince(start));
+        } else {
+          LOG.warn("{} cache template not built: {}", runtime.name(), outcome.build().reason());
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{} cache template not built: {}", runtime.name(), e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

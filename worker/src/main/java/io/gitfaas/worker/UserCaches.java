@@ -65,6 +65,29 @@ final class UserCaches {
     return cache;
   }
 
+  /**
+   * As {@link #runtimeCache(String, String)}; a user's first cache of the runtime starts as a copy
+   * of {@code template} (null: empty). The copy is made beside it and renamed into place: nothing
+   * is ever written into, or through, a directory the user's builds have had.
+   */
+  Path runtimeCache(String userKey, String runtime, Path template) throws IOException {
+    Path cache = root.resolve(userKey).resolve(runtime);
+    if (template != null && !Files.exists(cache, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(cache.getParent());
+      Path copy = Files.createTempDirectory(cache.getParent(), "." + runtime + "-seeding-");
+      try {
+        KeptEntries.copyTree(template, copy, false);
+        Files.move(copy, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.nio.file.FileAlreadyExistsException
+          | java.nio.file.DirectoryNotEmptyException e) {
+        LOG.debug("{}'s {} cache was made by another task meanwhile", userKey, runtime);
+      } finally {
+        Trees.removeQuietly(copy);
+      }
+    }
+    return runtimeCache(userKey, runtime);
+  }
+
   /** Notes that something was kept for the user (a clone, a build). */
   void kept(String userKey) {
     grown.add(userKey);
@@ -114,7 +137,8 @@ final class UserCaches {
         for (Path entry : list(child)) {
           units.add(unit(entry));
         }
-      } else if (!name.equals("repositories")) {
+      } else if (!name.equals("repositories") && !name.startsWith(".")) {
+        // (a cache being seeded from a template is not a unit yet)
         units.add(unit(child));
       }
     }

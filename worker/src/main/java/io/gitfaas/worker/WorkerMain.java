@@ -80,17 +80,30 @@ public final class WorkerMain {
     private final Connection connection;
     private final TaskConsumer consumer;
     private final CallbackSender callbacks;
+    private final java.util.concurrent.CompletableFuture<Void> warmed;
     private final Duration shutdownGrace;
 
     private Worker(
         Connection connection,
         TaskConsumer consumer,
         CallbackSender callbacks,
+        java.util.concurrent.CompletableFuture<Void> warmed,
         Duration shutdownGrace) {
       this.connection = connection;
       this.consumer = consumer;
       this.callbacks = callbacks;
+      this.warmed = warmed;
       this.shutdownGrace = shutdownGrace;
+    }
+
+    /** Whether the cache templates were built (or given up) within {@code wait}. */
+    public boolean awaitWarm(Duration wait) throws InterruptedException {
+      try {
+        warmed.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return true;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        return false;
+      }
     }
 
     public static Worker start(Settings settings) throws IOException, InterruptedException {
@@ -163,6 +176,14 @@ public final class WorkerMain {
             new TaskConsumer(
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);
         consumer.start();
+        var warmed =
+            java.util.concurrent.CompletableFuture.runAsync(
+                () -> executor.warmTemplates(workDir.resolve("templates")),
+                r -> {
+                  Thread warm = new Thread(r, "warm-caches");
+                  warm.setDaemon(true);
+                  warm.start();
+                });
         LOG.info("worker ready: {} task(s) at a time, Go at {}", ws.concurrency(), goRoot);
         CallbackSender callbacks =
             settings.callbacks().enabled()
@@ -175,7 +196,7 @@ public final class WorkerMain {
                         onFatal)
                     .start()
                 : null;
-        return new Worker(connection, consumer, callbacks, ws.shutdownGrace());
+        return new Worker(connection, consumer, callbacks, warmed, ws.shutdownGrace());
       } catch (RuntimeException e) {
         connection.close();
         throw e;

@@ -40,7 +40,7 @@ final class WorkerHarness implements AutoCloseable {
   final GitHttpServer git = new GitHttpServer();
   final Path workDir;
   final Settings settings;
-  private final WorkerMain.Worker worker;
+  final WorkerMain.Worker worker;
   private final Connection connection;
   final TaskStore tasks;
   final ResultStore results;

@@ -391,6 +391,37 @@ class WorkerIntegrationTest {
     assertThat(done.reason()).contains("<repositories>", "Maven Central");
   }
 
+  static Map<String, Long> files(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      return all.filter(Files::isRegularFile)
+          .collect(
+              java.util.stream.Collectors.toMap(
+                  p -> dir.relativize(p).toString(), p -> p.toFile().length()));
+    }
+  }
+
+  @Test
+  void aNewUsersFirstGoBuildStartsFromTheWorkersTemplateAndNoOtherUsersCache() throws Exception {
+    assertThat(harness.worker.awaitWarm(Duration.ofMinutes(5))).isTrue();
+    Path cacheRoot = harness.settings.worker().cacheDir();
+    Path template = cacheRoot.resolve("_template/go");
+    Map<String, Long> templateFiles = files(template);
+    assertThat(templateFiles).isNotEmpty();
+
+    String url = git.createRepo("first-go", GoRepos.hello());
+    String ann = "ann-" + System.nanoTime() + "@example.com";
+    assertThat(harness.runToEnd(ann, url, null, List.of()).status()).isEqualTo(TaskStatus.FINISHED);
+    Path annCache = cacheRoot.resolve(io.gitfaas.task.UserKey.of(ann)).resolve("go");
+    assertThat(files(annCache)).containsAllEntriesOf(templateFiles);
+    // What ann's builds write stays hers: the template, and so the next new user, never see it.
+    Files.writeString(annCache.resolve("go-build/poisoned"), "x");
+    String bob = "bob-" + System.nanoTime() + "@example.com";
+    assertThat(harness.runToEnd(bob, url, null, List.of()).status()).isEqualTo(TaskStatus.FINISHED);
+    Path bobCache = cacheRoot.resolve(io.gitfaas.task.UserKey.of(bob)).resolve("go");
+    assertThat(bobCache.resolve("go-build/poisoned")).doesNotExist();
+    assertThat(files(template)).isEqualTo(templateFiles);
+  }
+
   @Test
   void aRepeatedCommitReusesItsBuild() throws Exception {
     String url = git.createRepo("repeat", GoRepos.hello());

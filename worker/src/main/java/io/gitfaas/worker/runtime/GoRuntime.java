@@ -59,6 +59,52 @@ public final class GoRuntime implements Runtime {
     return steps;
   }
 
+  /** The standard packages most task programs use; the rest compiles on a user's first use. */
+  static final List<String> WARM_PACKAGES =
+      List.of(
+          "bufio",
+          "bytes",
+          "container/heap",
+          "container/list",
+          "context",
+          "crypto/sha256",
+          "encoding/base64",
+          "encoding/csv",
+          "encoding/hex",
+          "encoding/json",
+          "errors",
+          "flag",
+          "fmt",
+          "io",
+          "io/fs",
+          "log",
+          "maps",
+          "math",
+          "math/big",
+          "math/bits",
+          "math/rand",
+          "os",
+          "os/exec",
+          "path/filepath",
+          "regexp",
+          "slices",
+          "sort",
+          "strconv",
+          "strings",
+          "sync",
+          "text/tabwriter",
+          "time",
+          "unicode",
+          "unicode/utf8");
+
+  @Override
+  public Map<String, String> warmProgram() {
+    StringBuilder main = new StringBuilder("package main\n\nimport (\n");
+    WARM_PACKAGES.forEach(p -> main.append("\t_ \"").append(p).append("\"\n"));
+    main.append(")\n\nfunc main() {}\n");
+    return Map.of("go.mod", "module task\n\ngo 1.21\n", "main.go", main.toString());
+  }
+
   @Override
   public List<String> runCommand(Path src, List<String> parameters) {
     return Runtime.argv(List.of(BIN_DIR + "/app"), parameters);

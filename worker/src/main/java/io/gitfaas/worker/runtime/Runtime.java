@@ -44,6 +44,14 @@ public interface Runtime {
     return Map.of();
   }
 
+  /**
+   * A program of the worker's own whose build fills a cache template for this runtime: built once
+   * when the worker starts, copied into each user's first cache of the runtime. None by default.
+   */
+  default Map<String, String> warmProgram() {
+    return Map.of();
+  }
+
   /** Host directories the run needs read-only (a JVM), by sandbox path; none by default. */
   default Map<Path, String> runToolchain() {
     return Map.of();

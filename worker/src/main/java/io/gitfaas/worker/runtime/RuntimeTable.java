@@ -31,6 +31,10 @@ public final class RuntimeTable {
     return new RuntimeTable(all);
   }
 
+  public List<Runtime> all() {
+    return runtimes;
+  }
+
   public Optional<Runtime> detect(Path src) {
     return runtimes.stream().filter(r -> r.matches(src)).findFirst();
   }

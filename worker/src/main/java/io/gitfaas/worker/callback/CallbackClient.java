@@ -72,7 +72,8 @@ final class CallbackClient {
     SSLSocket ssl = (SSLSocket) tls.createSocket(socket, host, port, true);
     SSLParameters parameters = ssl.getSSLParameters();
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
-    if (!host.startsWith("[") && !Character.isDigit(host.charAt(host.length() - 1))) {
+    boolean literal = host.startsWith("[") || host.matches("[0-9.]+");
+    if (!literal) { // SNI names a host, never an address
       parameters.setServerNames(List.of(new SNIHostName(host)));
     }
     ssl.setSSLParameters(parameters);

@@ -15,9 +15,14 @@ import io.gitfaas.worker.sandbox.Cancellation;
 import io.gitfaas.worker.sandbox.OutputListener;
 import io.gitfaas.worker.sandbox.Sandbox;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One task's pipeline in its workspace: the source (clone or kept clone), the runtime, the build
@@ -28,9 +33,9 @@ public final class TaskExecutor implements TaskPipeline {
   static final int KEPT_PER_USER = 20;
 
   /** Building a template takes what compiling part of a standard library takes. */
-  static final java.time.Duration WARM_BUDGET = java.time.Duration.ofMinutes(10);
+  static final Duration WARM_BUDGET = Duration.ofMinutes(10);
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskExecutor.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
 
   private final RuntimeTable runtimes;
   private final TaskLimits limits;
@@ -131,11 +136,11 @@ public final class TaskExecutor implements TaskPipeline {
         continue;
       }
       long start = System.nanoTime();
-      try (Workspace ws = Workspace.create(workDir, java.util.UUID.randomUUID())) {
+      try (Workspace ws = Workspace.create(workDir, UUID.randomUUID())) {
         for (var file : program.entrySet()) {
           Path path = ws.src().resolve(file.getKey());
-          java.nio.file.Files.createDirectories(path.getParent());
-          java.nio.file.Files.writeString(path, file.getValue());
+          Files.createDirectories(path.getParent());
+          Files.writeString(path, file.getValue());
         }
         Outcome.Builder outcome = new Outcome.Builder();
         long budgetEnd = System.nanoTime() + WARM_BUDGET.toNanos();

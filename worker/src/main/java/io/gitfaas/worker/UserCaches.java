@@ -2,9 +2,12 @@ package io.gitfaas.worker;
 
 import io.gitfaas.worker.limits.DiskWatch;
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,9 +80,8 @@ final class UserCaches {
       Path copy = Files.createTempDirectory(cache.getParent(), "." + runtime + "-seeding-");
       try {
         KeptEntries.copyTree(template, copy, false);
-        Files.move(copy, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } catch (java.nio.file.FileAlreadyExistsException
-          | java.nio.file.DirectoryNotEmptyException e) {
+        Files.move(copy, cache, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
         LOG.debug("{}'s {} cache was made by another task meanwhile", userKey, runtime);
       } finally {
         Trees.removeQuietly(copy);

@@ -33,7 +33,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -80,14 +84,14 @@ public final class WorkerMain {
     private final Connection connection;
     private final TaskConsumer consumer;
     private final CallbackSender callbacks;
-    private final java.util.concurrent.CompletableFuture<Void> warmed;
+    private final CompletableFuture<Void> warmed;
     private final Duration shutdownGrace;
 
     private Worker(
         Connection connection,
         TaskConsumer consumer,
         CallbackSender callbacks,
-        java.util.concurrent.CompletableFuture<Void> warmed,
+        CompletableFuture<Void> warmed,
         Duration shutdownGrace) {
       this.connection = connection;
       this.consumer = consumer;
@@ -99,9 +103,9 @@ public final class WorkerMain {
     /** Whether the cache templates were built (or given up) within {@code wait}. */
     public boolean awaitWarm(Duration wait) throws InterruptedException {
       try {
-        warmed.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        warmed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         return true;
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         return false;
       }
     }
@@ -177,7 +181,7 @@ public final class WorkerMain {
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);
         consumer.start();
         var warmed =
-            java.util.concurrent.CompletableFuture.runAsync(
+            CompletableFuture.runAsync(
                 () -> executor.warmTemplates(workDir.resolve("templates")),
                 r -> {
                   Thread warm = new Thread(r, "warm-caches");

@@ -190,12 +190,18 @@ class UserPathEndToEndTest {
           erin.post("/createTask", "{\"url\": \"" + url + "\", \"callbackUrl\": \"" + hook + "\"}");
       assertThat(created.statusCode()).isEqualTo(201);
       String id = erin.json(created).get("taskId").asText();
+      // The request's id, through oauth2-proxy, names the task's lines on its worker too.
+      String requestId = created.headers().firstValue("X-Request-Id").orElseThrow();
 
       String[] call = received.poll(2, java.util.concurrent.TimeUnit.MINUTES);
       assertThat(call).as("the callback arrived").isNotNull();
       JsonNode record = io.gitfaas.json.Json.MAPPER.readTree(call[1]);
       assertThat(record.get("taskId").asText()).isEqualTo(id);
       assertThat(record.get("status").asText()).isEqualTo("FINISHED");
+      assertThat(record.get("requestId").asText()).isEqualTo(requestId);
+      assertThat(stack.log("worker-0.log"))
+          .containsPattern(
+              "requestId=" + java.util.regex.Pattern.quote(requestId) + ".*taskId=" + id);
       String secret = erin.json(erin.get("/getCallbackSecret")).get("secret").asText();
       long t = Long.parseLong(call[0].substring(2, call[0].indexOf(',')));
       assertThat(call[0])

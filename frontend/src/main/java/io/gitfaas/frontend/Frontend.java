@@ -2,6 +2,7 @@ package io.gitfaas.frontend;
 
 import io.gitfaas.callback.CallbackSigner;
 import io.gitfaas.config.Settings;
+import io.gitfaas.frontend.api.AccessLog;
 import io.gitfaas.frontend.api.AdminRoutes;
 import io.gitfaas.frontend.api.ApiException;
 import io.gitfaas.frontend.api.CallbackRoutes;
@@ -117,6 +118,8 @@ public final class Frontend {
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, backend));
           config.routes.get("/openapi.json", Frontend::openApi);
+          config.routes.before(AccessLog::assign);
+          config.requestLogger.http(AccessLog::log);
           // No answer of ours is ever to be taken for a script or a page by a browser's guess.
           config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
           config.routes.before(

@@ -923,6 +923,47 @@ abstract class FrontendRoutesContract {
   }
 
   @Test
+  void everyCallHasARequestIdThatTheTaskKeepsAndAnAccessLine() throws Exception {
+    var access =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("access");
+    access.start();
+    logger.addAppender(access);
+    try {
+      String email = "traced@example.com";
+      var created = create(VALID, email);
+      String id = created.headers().firstValue("X-Request-Id").orElseThrow();
+      String taskId = json(created).get("taskId").asText();
+      assertThat(json(get("/getTaskStatus?taskId=" + taskId, email)).get("requestId").asText())
+          .isEqualTo(id);
+      // The proxy's id is kept when it is a plausible one, and replaced when it is not.
+      var given =
+          postAs(email, "/createTask", "application/json", VALID, "X-Request-Id", "proxy-7f3a");
+      assertThat(given.headers().firstValue("X-Request-Id")).contains("proxy-7f3a");
+      var odd =
+          postAs(
+              email, "/createTask", "application/json", VALID, "X-Request-Id", "a b\tc".repeat(30));
+      assertThat(odd.headers().firstValue("X-Request-Id").orElseThrow()).matches("[0-9a-f-]{36}");
+
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(
+              () ->
+                  access.list.stream()
+                      .anyMatch(e -> "proxy-7f3a".equals(e.getMDCPropertyMap().get("requestId"))));
+      var line =
+          access.list.stream()
+              .filter(e -> "proxy-7f3a".equals(e.getMDCPropertyMap().get("requestId")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(line.getFormattedMessage()).matches("POST /createTask 201 \\d+ ms");
+      assertThat(line.getMDCPropertyMap()).containsEntry("user", io.gitfaas.task.UserKey.of(email));
+    } finally {
+      logger.detachAppender(access);
+    }
+  }
+
+  @Test
   void aWaitingTaskCancelledByItsOwnerNeverRunsAndFreesItsPlace() throws Exception {
     String email = "changed-mind@example.com";
     UUID id = UUID.fromString(json(create(VALID, email)).get("taskId").asText());

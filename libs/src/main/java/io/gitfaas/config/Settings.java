@@ -275,6 +275,10 @@ public record Settings(
             env.integer("TASK_MAX_FILES", DEFAULT_MAX_FILES, 100, 100_000_000),
             // By default a user's results may fill every active task's largest zip once.
             env.size("USER_RESULT_QUOTA", resultMax * maxActive, M, 1024 * G));
+    // Read by logback itself (logback.xml); checked here so a typo stops the service, with a word.
+    String logFormat = env.string("LOG_FORMAT", "text");
+    env.require(
+        logFormat.equals("text") || logFormat.equals("json"), "LOG_FORMAT", "must be text or json");
     Set<Group> own = service.groups();
     var git =
         !own.contains(Group.GIT)

@@ -26,7 +26,8 @@ public record TaskRecord(
     int attempt,
     Long resultBytes,
     OutputHeads outputHeads,
-    String callbackUrl) {
+    String callbackUrl,
+    String requestId) {
 
   /**
    * The first {@link #MAX_BYTES} bytes of what the program printed, kept in the record when its
@@ -58,7 +59,8 @@ public record TaskRecord(
         0,
         null,
         null,
-        request.callbackUrl());
+        request.callbackUrl(),
+        request.requestId());
   }
 
   @JsonProperty("code")
@@ -89,7 +91,8 @@ public record TaskRecord(
         attempt,
         null,
         null,
-        callbackUrl);
+        callbackUrl,
+        requestId);
   }
 
   /** Hands the task back to the queue, e.g. after its worker died or stopped. */
@@ -110,7 +113,8 @@ public record TaskRecord(
         attempt,
         null,
         null,
-        callbackUrl);
+        callbackUrl,
+        requestId);
   }
 
   public TaskRecord finished(
@@ -149,7 +153,8 @@ public record TaskRecord(
         attempt,
         resultBytes,
         outputHeads,
-        callbackUrl);
+        callbackUrl,
+        requestId);
   }
 
   private void requireMove(TaskStatus next) {

@@ -9,6 +9,7 @@ import java.util.UUID;
  * The work-queue message: everything a worker needs to run a task.
  *
  * @param callbackUrl where the final record is posted when the task ends; null for none
+ * @param requestId the id of the request that created the task, for the logs; null if unknown
  */
 public record TaskRequest(
     UUID taskId,
@@ -17,9 +18,10 @@ public record TaskRequest(
     String ref,
     List<String> parameters,
     Instant createdAt,
-    String callbackUrl) {
+    String callbackUrl,
+    String requestId) {
 
-  /** A task without a callback. */
+  /** A task without a callback, created by no request the logs know. */
   public TaskRequest(
       UUID taskId,
       String owner,
@@ -27,7 +29,19 @@ public record TaskRequest(
       String ref,
       List<String> parameters,
       Instant createdAt) {
-    this(taskId, owner, url, ref, parameters, createdAt, null);
+    this(taskId, owner, url, ref, parameters, createdAt, null, null);
+  }
+
+  /** A task with a callback, created by no request the logs know. */
+  public TaskRequest(
+      UUID taskId,
+      String owner,
+      String url,
+      String ref,
+      List<String> parameters,
+      Instant createdAt,
+      String callbackUrl) {
+    this(taskId, owner, url, ref, parameters, createdAt, callbackUrl, null);
   }
 
   public TaskRequest {

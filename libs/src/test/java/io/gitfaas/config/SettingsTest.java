@@ -107,14 +107,20 @@ class SettingsTest {
                         "GIT_ALLOW_HTTP", "maybe",
                         "MAX_ACTIVE_TASKS_PER_USER", "0",
                         "SCALER", "magic",
-                        "MIN_WORKERS", "20"),
+                        "MIN_WORKERS", "20",
+                        "LOG_FORMAT", "xml",
+                        "CALLBACK_SIGNING_KEY", "short"),
                     Service.OBSERVER))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("TASK_RUN_TIMEOUT: '20' is not a duration")
         .hasMessageContaining("TASK_MEMORY_LIMIT: 'lots' is not a size")
         .hasMessageContaining("MAX_ACTIVE_TASKS_PER_USER")
         .hasMessageContaining("SCALER: 'magic' is not one of [process, docker, kubernetes]")
-        .hasMessageContaining("MIN_WORKERS: must not exceed MAX_WORKERS");
+        .hasMessageContaining("MIN_WORKERS: must not exceed MAX_WORKERS")
+        .hasMessageContaining("LOG_FORMAT: must be text or json");
+    assertThatThrownBy(
+            () -> Settings.fromEnv(Map.of("CALLBACK_SIGNING_KEY", "short"), Service.WORKER))
+        .hasMessageContaining("CALLBACK_SIGNING_KEY: must be at least 32 characters");
   }
 
   @Test

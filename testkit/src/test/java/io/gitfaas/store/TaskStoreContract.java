@@ -69,6 +69,7 @@ abstract class TaskStoreContract {
             0,
             null,
             null,
+            null,
             null);
     assertThatThrownBy(() -> store().update(owner, done, back))
         .isInstanceOf(IllegalStateException.class);

@@ -12,6 +12,7 @@ import io.gitfaas.submit.TaskCancellation;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
+import io.gitfaas.task.UserKey;
 import io.gitfaas.worker.result.Limit;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Takes one queue message through its task's life: claim the task (compare-and-set), run it, store
@@ -87,6 +89,21 @@ public final class TaskProcessor implements TaskConsumer.Handler {
    */
   @Override
   public Disposition process(TaskRequest request, long delivered) throws InterruptedException {
+    // Every line about the task names it, its user and the request that created it.
+    MDC.put("taskId", request.taskId().toString());
+    MDC.put("user", UserKey.of(request.owner()));
+    if (request.requestId() != null) {
+      MDC.put("requestId", request.requestId());
+    }
+    try {
+      return processInContext(request, delivered);
+    } finally {
+      MDC.clear();
+    }
+  }
+
+  private Disposition processInContext(TaskRequest request, long delivered)
+      throws InterruptedException {
     Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
     if (found.isEmpty()) {
       LOG.warn(

@@ -181,6 +181,29 @@ class TaskProcessorTest {
   }
 
   @Test
+  void everyLineAboutATaskNamesItItsUserAndTheRequestThatMadeIt() throws Exception {
+    TaskRequest request =
+        new TaskRequest(
+            UUID.randomUUID(), OWNER, "https://x/y.git", null, List.of(), NOW, null, "req-42");
+    tasks.create(OWNER, TaskRecord.pending(request));
+    admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
+    Map<String, String> seen = new java.util.HashMap<>();
+    pipeline =
+        (task, ws, cancellation) -> {
+          seen.putAll(org.slf4j.MDC.getCopyOfContextMap());
+          return new Outcome.Builder().exit(0, null).build();
+        };
+
+    processor().process(request, 1);
+    assertThat(seen)
+        .containsEntry("taskId", request.taskId().toString())
+        .containsEntry("user", io.gitfaas.task.UserKey.of(OWNER))
+        .containsEntry("requestId", "req-42");
+    assertThat(record(request).requestId()).isEqualTo("req-42");
+    assertThat(org.slf4j.MDC.getCopyOfContextMap()).isNullOrEmpty(); // nothing left for the next
+  }
+
+  @Test
   void aTaskCancelledBeforeItsWorkerClaimedItNeverRuns() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     cancels.heard(r.taskId()); // the signal came while the message was on its way

@@ -71,7 +71,7 @@ public final class TaskRoutes {
 
   public void createTask(Context ctx) {
     Identity user = Identities.of(ctx);
-    TaskRequest request = request(user, parser.parse(ctx.bodyAsBytes()));
+    TaskRequest request = request(ctx, user, parser.parse(ctx.bodyAsBytes()));
     try {
       submission.submit(request);
     } catch (LimitReachedException e) {
@@ -81,7 +81,7 @@ public final class TaskRoutes {
     JsonResponses.send(ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
   }
 
-  private TaskRequest request(Identity user, CreateTaskParser.Parsed parsed) {
+  private TaskRequest request(Context ctx, Identity user, CreateTaskParser.Parsed parsed) {
     return new TaskRequest(
         UUID.randomUUID(),
         user.email(),
@@ -89,7 +89,8 @@ public final class TaskRoutes {
         parsed.ref(),
         parsed.parameters(),
         clock.instant(),
-        parsed.callbackUrl());
+        parsed.callbackUrl(),
+        AccessLog.requestId(ctx));
   }
 
   /**
@@ -116,7 +117,7 @@ public final class TaskRoutes {
       answer.put("index", i);
       ApiException refused = item.refused() != null ? item.refused() : refusedAll;
       if (refused == null) {
-        TaskRequest request = request(user, item.task());
+        TaskRequest request = request(ctx, user, item.task());
         try {
           submission.submitWithinQuota(request);
           answer.put("status", 201);

@@ -32,18 +32,6 @@ public record TaskRequest(
     this(taskId, owner, url, ref, parameters, createdAt, null, null);
   }
 
-  /** A task with a callback, created by no request the logs know. */
-  public TaskRequest(
-      UUID taskId,
-      String owner,
-      String url,
-      String ref,
-      List<String> parameters,
-      Instant createdAt,
-      String callbackUrl) {
-    this(taskId, owner, url, ref, parameters, createdAt, callbackUrl, null);
-  }
-
   public TaskRequest {
     Objects.requireNonNull(taskId, "taskId");
     Objects.requireNonNull(owner, "owner");

@@ -166,7 +166,14 @@ class TaskProcessorTest {
     TaskRequest plain = submitted(Duration.ofSeconds(1));
     TaskRequest request =
         new TaskRequest(
-            UUID.randomUUID(), OWNER, "https://x/y.git", null, List.of(), NOW, "https://hook/x");
+            UUID.randomUUID(),
+            OWNER,
+            "https://x/y.git",
+            null,
+            List.of(),
+            NOW,
+            "https://hook/x",
+            null);
     tasks.create(OWNER, TaskRecord.pending(request));
     admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
 

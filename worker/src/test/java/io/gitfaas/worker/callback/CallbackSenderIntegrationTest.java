@@ -107,7 +107,8 @@ class CallbackSenderIntegrationTest {
             null,
             List.of(),
             Instant.now(),
-            url);
+            url,
+            null);
     TaskRecord ended =
         TaskRecord.pending(request)
             .executing(Instant.now(), 1)

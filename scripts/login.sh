@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Signs EMAIL in at the local dev identity provider through oauth2-proxy, with plain HTTP
-# requests, and prints the _oauth2_proxy cookie value (for curl, Postman, congestion.sh).
-# Usage: scripts/login.sh EMAIL [BASE_URL]   (BASE_URL defaults to http://localhost:4180)
+# Signs EMAIL in at the local dev identity provider with plain HTTP requests, and prints what a
+# script calls the API with:
+#   scripts/login.sh EMAIL [BASE_URL]          the _oauth2_proxy cookie value (curl -b, Postman,
+#                                              congestion.sh), signing in through oauth2-proxy
+#   scripts/login.sh --token EMAIL [ISSUER]    an ID token for "Authorization: Bearer <token>",
+#                                              straight from the provider (valid one hour)
+# BASE_URL defaults to $GITFAAS_URL or http://localhost:4180; ISSUER to $OIDC_ISSUER_URL or
+# http://127.0.0.1:4190/default; the client is $OIDC_CLIENT_ID or gitfaas-local (make run's).
 set -euo pipefail
-email=${1:?usage: scripts/login.sh EMAIL [BASE_URL]}
-base=${2:-${GITFAAS_URL:-http://localhost:4180}}
+mode=cookie
+if [ "${1:-}" = "--token" ]; then mode=token; shift; fi
+email=${1:?usage: scripts/login.sh [--token] EMAIL [BASE_URL or ISSUER]}
 jar=$(mktemp); trap 'rm -f "$jar"' EXIT
 
 location() { # prints the Location of a 302, or fails with what came instead
@@ -17,6 +23,28 @@ location() { # prints the Location of a 302, or fails with what came instead
   printf '%s' "$loc"
 }
 
+json_field() { # FIELD: prints one string field of the JSON object on stdin
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+if [ "$mode" = token ]; then
+  issuer=${2:-${OIDC_ISSUER_URL:-http://127.0.0.1:4190/default}}
+  client=${OIDC_CLIENT_ID:-gitfaas-local}
+  config=$(curl -sS --fail "$issuer/.well-known/openid-configuration")
+  authorize=$(json_field authorization_endpoint <<<"$config")
+  token_endpoint=$(json_field token_endpoint <<<"$config")
+  redirect=http://localhost/login.sh
+  # The authorization code flow, as a browser would go through it, with the login form filled in.
+  callback=$(location --data-urlencode "username=$email" --data-urlencode "claims=" \
+    "$authorize?client_id=$client&response_type=code&scope=openid%20email&state=s&nonce=n&redirect_uri=$redirect")
+  code=$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["code"][0])' "$callback")
+  curl -sS --fail -d grant_type=authorization_code --data-urlencode "code=$code" \
+    --data-urlencode "redirect_uri=$redirect" -d "client_id=$client" -d client_secret=unused \
+    "$token_endpoint" | json_field id_token
+  exit 0
+fi
+
+base=${2:-${GITFAAS_URL:-http://localhost:4180}}
 authorize=$(location -c "$jar" -b "$jar" "$base/oauth2/start?rd=%2F")
 callback=$(location --data-urlencode "username=$email" --data-urlencode "claims=" "$authorize")
 location -c "$jar" -b "$jar" "$callback" >/dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs oauth2-proxy in front of the frontend with the project's settings: OIDC provider, the ID
-# token passed to the frontend, API routes answering 401 instead of a login redirect, and a
-# session refreshed before the ID token expires.
+# token passed to the frontend, API routes answering 401 instead of a login redirect, a session
+# refreshed before the ID token expires, and scripts signing in with "Authorization: Bearer <ID
+# token>" (verified by the proxy against the provider's keys and this client id, then passed on
+# for the frontend to verify again).
 # Environment: OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, COOKIE_SECRET,
 #   UPSTREAM (frontend URL), PROXY_PORT [4180], OIDC_EMAIL_CLAIM [email], EXTRA flags as args.
 set -euo pipefail
@@ -24,6 +26,7 @@ exec "$bin" \
   --http-address="$PROXY_HOST:$PROXY_PORT" \
   --redirect-url="${REDIRECT_URL:-http://localhost:$PROXY_PORT/oauth2/callback}" \
   --pass-authorization-header=true \
+  --skip-jwt-bearer-tokens=true \
   --skip-provider-button=true \
   --config="$(dirname "$0")/../deploy/oauth2-proxy/routes.cfg" \
   --reverse-proxy=false \

@@ -107,6 +107,13 @@ class DeploymentFilesTest {
         .contains("--cookie-samesite=lax");
     assertThat(Files.readString(ProjectFiles.resolve("scripts/oauth2-proxy.sh")))
         .contains("--cookie-samesite=lax");
+    // Scripts sign in with a bearer ID token wherever the proxy runs.
+    assertThat(services.at("/oauth2-proxy/command").toString())
+        .contains("--skip-jwt-bearer-tokens=true");
+    assertThat(Files.readString(ProjectFiles.resolve("deploy/kubernetes/frontend.yaml")))
+        .contains("--skip-jwt-bearer-tokens=true");
+    assertThat(Files.readString(ProjectFiles.resolve("scripts/oauth2-proxy.sh")))
+        .contains("--skip-jwt-bearer-tokens=true");
     assertThat(services.at("/observer/environment/SCALER").asText()).isEqualTo("docker");
   }
 

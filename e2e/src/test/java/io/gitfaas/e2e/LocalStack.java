@@ -185,13 +185,24 @@ final class LocalStack implements AutoCloseable {
 
   /** The cookie value scripts/login.sh prints for the user. */
   String login(String email) throws Exception {
-    Process p =
-        new ProcessBuilder(root.resolve("scripts/login.sh").toString(), email, baseUrl())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    return loginScript(Map.of(), email, baseUrl());
+  }
+
+  /** The ID token {@code scripts/login.sh --token} gets for the user from this stack's provider. */
+  String loginToken(String email) throws Exception {
+    return loginScript(
+        Map.of("OIDC_CLIENT_ID", CLIENT_ID), "--token", email, env.get("OIDC_ISSUER_URL"));
+  }
+
+  private String loginScript(Map<String, String> extraEnv, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(root.resolve("scripts/login.sh").toString()));
+    command.addAll(List.of(args));
+    var pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().putAll(extraEnv);
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     if (p.waitFor() != 0 || out.isEmpty()) {
-      throw new IllegalStateException("login.sh failed for " + email + ": " + out);
+      throw new IllegalStateException("login.sh failed: " + command + ": " + out);
     }
     return out;
   }

@@ -214,6 +214,41 @@ class UserPathEndToEndTest {
     }
   }
 
+  @Test
+  void aScriptSignsInWithABearerIdTokenInsteadOfACookie() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    // As a script gets it: scripts/login.sh --token, from the provider itself.
+    String token = stack.loginToken("frank@example.com");
+    var whoami =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/whoami"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(whoami.statusCode()).as(whoami.body()).isEqualTo(200);
+    assertThat(whoami.body()).contains("frank@example.com");
+    var created =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/createTask"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"url\": \"" + stack.git.createRepo("bearer", GoRepos.hello()) + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    // A token whose signature does not verify is refused, by the proxy and the frontend alike.
+    String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAA";
+    var refused =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/whoami"))
+                .header("Authorization", "Bearer " + forged)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(401);
+  }
+
   static Map<String, String> unzip(byte[] bytes) throws Exception {
     Map<String, String> out = new HashMap<>();
     try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(bytes))) {

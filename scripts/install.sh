@@ -49,7 +49,7 @@ go_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_SERVER_VERSION"
 go_tool oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_PROXY_VERSION"
 
 # npm packages, pinned by their lock files: newman for the Postman collection's test run,
-# playwright-core for the console's browser tests.
+# playwright-core for the console's browser tests, Redocly's linter for the OpenAPI document.
 npm_ci() { # directory
   local dir=$1
   if [ -f "$dir/package-lock.json" ] &&
@@ -62,6 +62,7 @@ npm_ci() { # directory
 root=$(cd "$(dirname "$0")/.." && pwd)
 npm_ci "$root/postman"
 npm_ci "$root/e2e/browser"
+npm_ci "$root/api-lint"
 
 # The Maven seed: the plugins of a standard Maven build, which a user's first Java build starts
 # from (see deploy/maven-seed). Rebuilt when its recipe or the host's Maven changes.

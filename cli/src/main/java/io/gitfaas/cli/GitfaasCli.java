@@ -244,12 +244,16 @@ public final class GitfaasCli {
     }
   }
 
-  @Command(name = "status", description = "A task's record.")
-  static final class Status implements Callable<Integer> {
+  /** A command about one task, named by its id. */
+  abstract static class TaskCommand implements Callable<Integer> {
     @ParentCommand GitfaasCli cli;
 
     @Parameters(description = "the task's id")
     String id;
+  }
+
+  @Command(name = "status", description = "A task's record.")
+  static final class Status extends TaskCommand {
 
     @Override
     public Integer call() throws Exception {
@@ -291,11 +295,7 @@ public final class GitfaasCli {
   @Command(
       name = "output",
       description = "The start of a finished task's stdout, stderr or build log.")
-  static final class Output implements Callable<Integer> {
-    @ParentCommand GitfaasCli cli;
-
-    @Parameters(description = "the task's id")
-    String id;
+  static final class Output extends TaskCommand {
 
     @Option(
         names = "--stream",
@@ -324,11 +324,7 @@ public final class GitfaasCli {
   }
 
   @Command(name = "result", description = "Saves a finished task's result zip.")
-  static final class Result implements Callable<Integer> {
-    @ParentCommand GitfaasCli cli;
-
-    @Parameters(description = "the task's id")
-    String id;
+  static final class Result extends TaskCommand {
 
     @Option(
         names = {"-o", "--output"},
@@ -344,11 +340,7 @@ public final class GitfaasCli {
   }
 
   @Command(name = "cancel", description = "Takes a task back.")
-  static final class Cancel implements Callable<Integer> {
-    @ParentCommand GitfaasCli cli;
-
-    @Parameters(description = "the task's id")
-    String id;
+  static final class Cancel extends TaskCommand {
 
     @Override
     public Integer call() throws Exception {
@@ -359,11 +351,7 @@ public final class GitfaasCli {
   }
 
   @Command(name = "delete", description = "Removes a task and its result now.")
-  static final class Delete implements Callable<Integer> {
-    @ParentCommand GitfaasCli cli;
-
-    @Parameters(description = "the task's id")
-    String id;
+  static final class Delete extends TaskCommand {
 
     @Override
     public Integer call() throws Exception {

@@ -48,7 +48,9 @@ fi
 pids=()
 stop() {
   local code=$1
-  trap - INT TERM EXIT
+  # A second Ctrl-C (or TERM) while stopping must not cut the stopping short.
+  trap '' INT TERM
+  trap - EXIT
   echo "stopping..." >&2
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
   # Workers outlive an observer on purpose (a new one adopts them): here everything stops.

@@ -125,10 +125,14 @@ public final class CallbackSender implements AutoCloseable {
     }
   }
 
-  /** Takes no further callback; waits for the ones being sent. */
+  /**
+   * Takes no further callback; waits for the ones being sent. A loop waiting to try NATS again is
+   * woken to end (a callback it had not acknowledged is sent again by another worker).
+   */
   @Override
   public void close() {
     loops.forEach(PullLoop::stop);
+    loops.forEach(loop -> loop.thread().interrupt());
     for (PullLoop loop : loops) {
       try {
         loop.thread().join(STOP_WAIT.toMillis());

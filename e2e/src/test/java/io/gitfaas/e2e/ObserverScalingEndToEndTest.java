@@ -106,11 +106,9 @@ class ObserverScalingEndToEndTest {
     String cookie = stack.login("root@example.com");
     var pb =
         new ProcessBuilder(
-                stack.root.resolve("scripts/congestion.sh").toString(),
-                "6",
-                cookie,
-                stack.baseUrl())
+                stack.root.resolve("scripts/congestion.sh").toString(), "6", stack.baseUrl())
             .redirectErrorStream(true);
+    pb.environment().put("GITFAAS_COOKIE", cookie); // never on the command line
     pb.environment().put("TASK_URL", stack.git.createRepo("burst", GoRepos.sleeper("2s")));
     pb.environment().put("POLL_SECONDS", "0.5");
     pb.environment().put("TIMEOUT_SECONDS", "240");
@@ -121,8 +119,32 @@ class ObserverScalingEndToEndTest {
     assertThat(p.waitFor()).as(out).isZero();
     assertThat(out)
         .contains("sent 6/6 (accepted 6, refused 0)", "finished 6, failed 0, not done 0")
+        .contains("ended 6/6")
         .containsPattern("first scale-up after [0-9.]+ s")
         .containsPattern("drained after [0-9.]+ s");
+  }
+
+  @Test
+  void congestionScriptRefusesBadArgumentsAndCredentialsOnItsCommandLine() throws Exception {
+    for (List<String> args : List.<List<String>>of(List.of("0"), List.of("many"), List.of())) {
+      List<String> command = new java.util.ArrayList<>();
+      command.add(stack.root.resolve("scripts/congestion.sh").toString());
+      command.addAll(args);
+      var pb = new ProcessBuilder(command).redirectErrorStream(true);
+      pb.environment().put("TASK_URL", "https://example.com/x.git");
+      pb.environment().put("GITFAAS_TOKEN", "t");
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).as(out).isEqualTo(2);
+    }
+    var noCredentials =
+        new ProcessBuilder(stack.root.resolve("scripts/congestion.sh").toString(), "3")
+            .redirectErrorStream(true);
+    noCredentials.environment().put("TASK_URL", "https://example.com/x.git");
+    noCredentials.environment().remove("GITFAAS_TOKEN");
+    Process p = noCredentials.start();
+    assertThat(new String(p.getInputStream().readAllBytes())).contains("GITFAAS_TOKEN");
+    assertThat(p.waitFor()).isEqualTo(2);
   }
 
   @Test

@@ -58,8 +58,6 @@ class PostmanCollectionEndToEndTest {
                     "adminCookie=" + stack.login("root@example.com"),
                     "--env-var",
                     "repoUrl=" + repo,
-                    "--delay-request",
-                    "100",
                     "--reporters",
                     "cli",
                     "--color",
@@ -74,5 +72,28 @@ class PostmanCollectionEndToEndTest {
     assertThat(out).contains("assertions").doesNotContain("AssertionError");
     // Three tasks a page each: the request ran once per page.
     assertThat(out.split("getAllTasks", -1).length - 1).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void theCollectionSignsInOnceAndKeepsTheCookieSecret() throws Exception {
+    Path postman = stack.root.resolve("postman");
+    var collection =
+        io.gitfaas.json.Json.MAPPER.readTree(
+            postman.resolve("gitfaas.postman_collection.json").toFile());
+    // One authorization for the whole collection; requests only say when theirs differs.
+    assertThat(collection.at("/auth/type").asText()).isEqualTo("apikey");
+    assertThat(collection.toString()).doesNotContain("\"key\":\"Cookie\",\"value\"");
+    assertThat(collection.get("item"))
+        .allSatisfy(folder -> assertThat(folder.has("item")).isTrue());
+    var environment =
+        io.gitfaas.json.Json.MAPPER.readTree(
+            postman.resolve("gitfaas.postman_environment.json").toFile());
+    for (var v : environment.get("values")) {
+      if (v.get("key").asText().toLowerCase(java.util.Locale.ROOT).contains("cookie")) {
+        assertThat(v.get("type").asText()).as(v.toString()).isEqualTo("secret");
+      }
+    }
+    // Nothing the collection sends is read from a file the importer would not have.
+    assertThat(collection.toString()).doesNotContain("\"src\"");
   }
 }

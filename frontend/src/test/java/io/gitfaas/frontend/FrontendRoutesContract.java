@@ -760,6 +760,33 @@ abstract class FrontendRoutesContract {
     var badName = postAs("root@example.com", "/deleteInjectedFile?name=../etc", null, "");
     assertThat(badName.statusCode()).isEqualTo(400);
 
+    // The file itself as the body, named in the query (curl --data-binary, a Postman raw body).
+    var raw =
+        postAs("root@example.com", "/injectFile?name=raw.txt", "application/octet-stream", "abc");
+    assertThat(raw.statusCode()).isEqualTo(202);
+    assertThat(json(raw).get("name").asText()).isEqualTo("raw.txt");
+    assertThat(json(raw).get("size").asLong()).isEqualTo(3);
+    assertThat(
+            postAs("root@example.com", "/injectFile", "application/octet-stream", "abc")
+                .statusCode())
+        .isEqualTo(400);
+    assertThat(
+            postAs(
+                    "root@example.com",
+                    "/injectFile?name=big.bin",
+                    "application/octet-stream",
+                    "x".repeat(2048))
+                .statusCode())
+        .isEqualTo(413);
+    assertThat(
+            postAs(
+                    "user@example.com",
+                    "/injectFile?name=raw.txt",
+                    "application/octet-stream",
+                    "abc")
+                .statusCode())
+        .isEqualTo(403);
+
     Instant at = Instant.now();
     backend
         .system()

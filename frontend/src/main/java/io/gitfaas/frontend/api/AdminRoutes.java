@@ -30,7 +30,11 @@ public final class AdminRoutes {
     this.injectMaxBytes = injectMaxBytes;
   }
 
-  /** Multipart field {@code file}: handed to the injector, which stores it; 202. */
+  /**
+   * Multipart field {@code file}, or the file itself as {@code application/octet-stream} named by
+   * the query parameter {@code name} (what curl's --data-binary and a Postman raw body send):
+   * handed to the injector, which stores it; 202.
+   */
   public void injectFile(Context ctx) {
     Identity admin = requireAdmin(ctx);
     long length = ctx.req().getContentLengthLong();
@@ -39,6 +43,20 @@ public final class AdminRoutes {
       // than a broken connection it would turn into a 502.
       drain(ctx, 2 * injectMaxBytes + MULTIPART_OVERHEAD);
       throw tooLarge();
+    }
+    String type = ctx.header("Content-Type");
+    if (type != null && type.split(";", 2)[0].trim().equalsIgnoreCase("application/octet-stream")) {
+      String raw = ctx.queryParam("name");
+      String name =
+          (raw == null ? java.util.Optional.<String>empty() : InjectedFileName.sanitize(raw))
+              .orElseThrow(
+                  () -> new ApiException(400, "name the file with the query parameter 'name'"));
+      try (InputStream in = ctx.req().getInputStream()) {
+        stage(ctx, admin, name, in);
+      } catch (IOException e) {
+        throw new ApiException(400, "the upload could not be read: " + e.getMessage());
+      }
+      return;
     }
     UploadedFile file;
     try {
@@ -52,13 +70,19 @@ public final class AdminRoutes {
     String name =
         InjectedFileName.sanitize(file.filename())
             .orElseThrow(() -> new ApiException(400, "the file needs a name"));
-    InjectionRequest request;
     try (InputStream in = file.content()) {
+      stage(ctx, admin, name, in);
+    } catch (IOException e) {
+      throw new ApiException(400, "the upload could not be read: " + e.getMessage());
+    }
+  }
+
+  private void stage(Context ctx, Identity admin, String name, InputStream in) throws IOException {
+    InjectionRequest request;
+    try {
       request = injections.stage(name, in, injectMaxBytes, admin.email());
     } catch (InjectionRequests.TooLargeException e) {
       throw tooLarge();
-    } catch (IOException e) {
-      throw new ApiException(400, "the upload could not be read: " + e.getMessage());
     }
     JsonResponses.send(
         ctx, 202, Map.of("name", request.name(), "size", request.size(), "status", "PENDING"));

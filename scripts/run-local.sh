@@ -90,7 +90,8 @@ start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" 
   GITFAAS_NATS_WORKER_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
   GITFAAS_NATS_OBSERVER_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
   GITFAAS_NATS_INJECTOR_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \
-  nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$run/nats"
+  nats-server -c deploy/nats/nats-server.conf -a 127.0.0.1 -p "$NATS_PORT" \
+  -m "${NATS_MONITOR_PORT:-8222}" -js -sd "$run/nats"
 wait_port nats "$NATS_PORT"
 start idp env DEV_IDP_PORT="$IDP_PORT" java -XX:+ExitOnOutOfMemoryError -jar devidp/target/devidp-all.jar
 start frontend env NATS_USER=frontend NATS_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \

@@ -2,6 +2,7 @@ package io.gitfaas.frontend;
 
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
+import io.gitfaas.metrics.MetricsEndpoint;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.javalin.Javalin;
@@ -24,6 +25,7 @@ public final class FrontendMain {
       System.exit(2);
       return;
     }
+    MetricsEndpoint.start("frontend", settings.metrics().host(), settings.metrics().port());
     Connection connection = NatsConnector.connect(settings.nats(), "frontend");
     NatsResources.of(connection, settings).ensure();
     Javalin app = Frontend.create(settings, connection).start();

@@ -13,6 +13,7 @@ import java.util.Set;
  */
 public record Settings(
     NatsSettings nats,
+    MetricsSettings metrics,
     StorageCaps storage,
     TaskLimits limits,
     GitSettings git,
@@ -57,6 +58,9 @@ public record Settings(
   }
 
   public record NatsSettings(String url, String user, String password, int replicas) {}
+
+  /** Where a service serves its Prometheus metrics; port 0: any free port (logged). */
+  public record MetricsSettings(String host, int port) {}
 
   /**
    * The most each JetStream store may hold, shared by every service (each declares the stores).
@@ -375,7 +379,10 @@ public record Settings(
           "WORKER_NATS_USER and WORKER_NATS_PASSWORD must be set together");
     }
     env.check();
-    return new Settings(nats, storage, limits, git, callbacks, frontend, worker, observer);
+    var metrics =
+        new MetricsSettings(
+            env.string("METRICS_HOST", "127.0.0.1"), env.integer("METRICS_PORT", 0, 0, 65535));
+    return new Settings(nats, metrics, storage, limits, git, callbacks, frontend, worker, observer);
   }
 
   /** Where scripts/install.sh puts the Maven seed for this user. */

@@ -5,9 +5,15 @@ import io.gitfaas.system.ScalingDecision;
 import io.gitfaas.system.SystemHistory;
 import io.gitfaas.system.SystemStatus;
 import io.gitfaas.system.SystemStatusStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,10 @@ public final class Observer {
   private final ObserverSettings settings;
   private final int tasksPerWorker;
   private final Deque<QueueSample> history = new ArrayDeque<>();
+
+  /** What the last tick saw, for the metrics (gauges read these). */
+  private final Map<String, AtomicLong> seen = new ConcurrentHashMap<>();
+
   private SystemHistory chart;
 
   public Observer(
@@ -45,6 +55,20 @@ public final class Observer {
     this.store = store;
     this.settings = settings;
     this.tasksPerWorker = Math.max(1, tasksPerWorker);
+    for (String name :
+        List.of(
+            "gitfaas.queue.pending",
+            "gitfaas.queue.in.flight",
+            "gitfaas.queue.oldest.pending.seconds",
+            "gitfaas.workers.current",
+            "gitfaas.workers.desired")) {
+      AtomicLong value = new AtomicLong();
+      seen.put(name, value);
+      Gauge.builder(name, value, AtomicLong::get).register(Metrics.globalRegistry);
+    }
+    for (String direction : List.of("up", "down")) {
+      Metrics.counter("gitfaas.scaling.decisions", "direction", direction);
+    }
   }
 
   public void tick() {
@@ -60,7 +84,17 @@ public final class Observer {
       int current = scaler.current();
       int busy = (int) Math.ceil((double) sample.inFlight() / tasksPerWorker);
       var decision = policy.decide(new ArrayList<>(history), current, busy);
+      seen.get("gitfaas.queue.pending").set(sample.pending());
+      seen.get("gitfaas.queue.in.flight").set(sample.inFlight());
+      seen.get("gitfaas.queue.oldest.pending.seconds").set(sample.oldestPendingSeconds());
+      seen.get("gitfaas.workers.current").set(current);
+      seen.get("gitfaas.workers.desired").set(decision.desired());
       if (decision.changes()) {
+        Metrics.counter(
+                "gitfaas.scaling.decisions",
+                "direction",
+                decision.desired() > current ? "up" : "down")
+            .increment();
         LOG.info("scaling {} -> {}: {}", current, decision.desired(), decision.reason());
         scaler.scaleTo(decision.desired());
         store.record(

@@ -3,6 +3,7 @@ package io.gitfaas.observer;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.gitfaas.config.Settings;
 import io.gitfaas.config.SettingsException;
+import io.gitfaas.metrics.MetricsEndpoint;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
@@ -44,6 +45,7 @@ public final class ObserverMain {
       System.exit(3);
       return;
     }
+    MetricsEndpoint.start("observer", settings.metrics().host(), settings.metrics().port());
     Connection connection = NatsConnector.connect(settings.nats(), "observer");
     NatsResources resources = NatsResources.of(connection, settings);
     ScheduledExecutorService loop = start(settings, connection, resources, scaler);

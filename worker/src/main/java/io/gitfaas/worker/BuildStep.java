@@ -74,7 +74,13 @@ final class BuildStep {
     // A build of no commit (a cache template's) is neither reused nor kept.
     boolean reusable = runtime.buildIsInBin() && outcome.commit() != null;
     try {
-      if (reusable && restore(userKey, runtime, outcome, ws)) {
+      boolean restored = reusable && restore(userKey, runtime, outcome, ws);
+      if (reusable) {
+        io.micrometer.core.instrument.Metrics.counter(
+                "gitfaas.cache.lookups", "kind", "build", "result", restored ? "hit" : "miss")
+            .increment();
+      }
+      if (restored) {
         outcome.phase("build: reused", PhaseReport.wall(TaskExecutor.millisSince(start)));
         return true;
       }

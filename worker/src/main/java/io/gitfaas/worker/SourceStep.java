@@ -41,7 +41,11 @@ final class SourceStep {
   void fetch(TaskRequest task, String userKey, Workspace ws, Outcome.Builder outcome) {
     long start = System.nanoTime();
     try {
-      if (reuse(task, userKey, ws, outcome)) {
+      boolean reused = reuse(task, userKey, ws, outcome);
+      io.micrometer.core.instrument.Metrics.counter(
+              "gitfaas.cache.lookups", "kind", "clone", "result", reused ? "hit" : "miss")
+          .increment();
+      if (reused) {
         outcome.phase("clone: reused", PhaseReport.wall(TaskExecutor.millisSince(start)));
         return;
       }

@@ -19,6 +19,8 @@ import io.gitfaas.worker.result.Reasons;
 import io.gitfaas.worker.result.ResultJson;
 import io.gitfaas.worker.result.ResultZip;
 import io.gitfaas.worker.sandbox.Cancellation;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +75,21 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     this.live = live;
     this.cancels = cancels;
     this.callbacks = callbacks;
+    // Every series exported from the start, at zero: a dashboard's query finds it before it moves.
+    for (TaskStatus status : TaskStatus.values()) {
+      if (status.isTerminal()) {
+        Metrics.counter("gitfaas.tasks.ended", "status", status.name());
+      }
+    }
+    for (Limit limit : Limit.values()) {
+      Metrics.counter("gitfaas.task.limits", "limit", limit.setting());
+    }
+    Metrics.counter("gitfaas.sandbox.starts");
+    for (String kind : List.of("clone", "build")) {
+      for (String result : List.of("hit", "miss")) {
+        Metrics.counter("gitfaas.cache.lookups", "kind", kind, "result", result);
+      }
+    }
   }
 
   /** What to do with the task's message once processing ends. */
@@ -255,6 +272,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       return Disposition.LEAVE;
     }
     long recorded = System.nanoTime();
+    record(status, outcome);
     live.end(request);
     admission.release(request.owner(), request.taskId());
     // Sent by a sender of its own: a slow or failing receiver never holds this worker's slot.
@@ -268,6 +286,24 @@ public final class TaskProcessor implements TaskConsumer.Handler {
         (stored - zipped) / 1_000_000,
         (recorded - stored) / 1_000_000);
     return Disposition.ACK;
+  }
+
+  /** Tasks by how they ended, the time of each phase, and the limits that stopped them. */
+  private static void record(TaskStatus status, Outcome outcome) {
+    Metrics.counter("gitfaas.tasks.ended", "status", status.name()).increment();
+    outcome
+        .timingsMs()
+        .forEach(
+            (phase, millis) ->
+                Timer.builder("gitfaas.task.phase")
+                    .description("time of each phase of a task: queued, clone, build, run")
+                    .tag("phase", phase)
+                    .publishPercentileHistogram()
+                    .register(Metrics.globalRegistry)
+                    .record(Duration.ofMillis(millis)));
+    if (outcome.limitHit() != null) {
+      Metrics.counter("gitfaas.task.limits", "limit", outcome.limitHit().setting()).increment();
+    }
   }
 
   private void handBack(TaskRequest request, Versioned<TaskRecord> claimed, String why) {

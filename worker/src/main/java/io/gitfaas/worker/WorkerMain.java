@@ -7,6 +7,7 @@ import io.gitfaas.config.Settings.BuildNetwork;
 import io.gitfaas.config.SettingsException;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.inject.InjectedFilesMirror;
+import io.gitfaas.metrics.MetricsEndpoint;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
@@ -60,6 +61,7 @@ public final class WorkerMain {
     }
     Worker worker;
     try {
+      MetricsEndpoint.start("worker", settings.metrics().host(), settings.metrics().port());
       worker = Worker.start(settings);
     } catch (IllegalStateException e) {
       LOG.error("worker cannot start: {}", e.getMessage());

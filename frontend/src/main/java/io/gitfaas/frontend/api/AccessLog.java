@@ -3,6 +3,8 @@ package io.gitfaas.frontend.api;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.task.UserKey;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -53,6 +55,18 @@ public final class AccessLog {
       MDC.put("requestId", requestId(ctx));
       MDC.put("user", user == null ? "-" : UserKey.of(user.email()));
       LOG.info("{} {} {} {} ms", ctx.method(), route, ctx.status().getCode(), Math.round(millis));
+      Timer.builder("gitfaas.http.requests")
+          .description("API calls by route, method and status")
+          .tags(
+              "route",
+              route,
+              "method",
+              ctx.method().name(),
+              "status",
+              Integer.toString(ctx.status().getCode()))
+          .publishPercentileHistogram()
+          .register(Metrics.globalRegistry)
+          .record(java.time.Duration.ofNanos((long) (millis * 1_000_000)));
     } finally {
       MDC.clear();
     }

@@ -41,6 +41,9 @@ public final class StreamRoutes implements AutoCloseable {
     this.output = output;
     this.slots = slots;
     this.tasks = tasks;
+    io.micrometer.core.instrument.Gauge.builder("gitfaas.event.streams", open, Set::size)
+        .description("event streams open")
+        .register(io.micrometer.core.instrument.Metrics.globalRegistry);
   }
 
   /**

@@ -63,6 +63,9 @@ public final class TaskRoutes {
             "runTimeoutSeconds", taskLimits.runTimeout().toSeconds());
     this.submission = submission;
     this.cancellation = cancellation;
+    for (String reason : List.of("active_tasks", "result_quota")) { // exported from the start
+      io.micrometer.core.instrument.Metrics.counter("gitfaas.admissions.refused", "reason", reason);
+    }
     this.tasks = tasks;
     this.results = results;
     this.parser = parser;
@@ -75,10 +78,20 @@ public final class TaskRoutes {
     try {
       submission.submit(request);
     } catch (LimitReachedException e) {
+      refused(e);
       ctx.header("Retry-After", RETRY_AFTER_SECONDS);
       throw new ApiException(429, e.getMessage());
     }
     JsonResponses.send(ctx, 201, Map.of("taskId", request.taskId(), "status", "PENDING"));
+  }
+
+  /** Admissions refused, by reason: the active-task limit or the result quota. */
+  static void refused(LimitReachedException e) {
+    io.micrometer.core.instrument.Metrics.counter(
+            "gitfaas.admissions.refused",
+            "reason",
+            e.getMessage().contains("USER_RESULT_QUOTA") ? "result_quota" : "active_tasks")
+        .increment();
   }
 
   private TaskRequest request(Context ctx, Identity user, CreateTaskParser.Parsed parsed) {
@@ -107,6 +120,7 @@ public final class TaskRoutes {
     try {
       submission.requireQuota(user.email());
     } catch (LimitReachedException e) {
+      refused(e);
       refusedAll = new ApiException(429, e.getMessage());
     }
     List<Map<String, Object>> answers = new ArrayList<>();
@@ -124,6 +138,7 @@ public final class TaskRoutes {
           answer.put("taskId", request.taskId());
           created++;
         } catch (LimitReachedException e) {
+          refused(e);
           // The limit does not free within one request: the items after this one are refused too.
           refused = refusedAll = new ApiException(429, e.getMessage());
         } catch (StoreFullException e) {

@@ -116,6 +116,7 @@ public final class Sandbox {
       // show it in /proc/1/environ.
       pb.environment().clear();
       Process process = pb.start();
+      io.micrometer.core.instrument.Metrics.counter("gitfaas.sandbox.starts").increment();
       CappedCopy out =
           new CappedCopy(process.getInputStream(), stdout, spec.maxOutputBytes(), onStdout);
       CappedCopy err =

@@ -1,0 +1,62 @@
+package io.gitfaas.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service's Prometheus endpoint, {@code GET /metrics} on a port of its own (METRICS_HOST,
+ * METRICS_PORT): never behind oauth2-proxy, and out of tasks' reach (they have no network). The
+ * code records with Micrometer's global registry, which this registry joins; where no endpoint is
+ * started (unit tests), recording costs nothing.
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+
+  private final PrometheusMeterRegistry registry;
+  private final HttpServer server;
+
+  private MetricsEndpoint(PrometheusMeterRegistry registry, HttpServer server) {
+    this.registry = registry;
+    this.server = server;
+  }
+
+  /** Serves the service's metrics at {@code host:port} (port 0: any free one, logged). */
+  public static MetricsEndpoint start(String service, String host, int port) throws IOException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags("service", service);
+    Metrics.addRegistry(registry);
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    LOG.info("metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
+    return new MetricsEndpoint(registry, server);
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    Metrics.removeRegistry(registry);
+    registry.close();
+  }
+}

@@ -27,6 +27,8 @@ command -v prlimit >/dev/null || need_apt+=(util-linux)
 command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] || need_apt+=(cargo)
 # The sandbox's syscall filter is compiled at worker start by libseccomp's own Python bindings.
 /usr/bin/python3 -c 'import seccomp' 2>/dev/null || need_apt+=(python3-seccomp)
+# The metrics test scrapes the services with a real Prometheus (Debian's).
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
 # The console's browser tests drive Debian's chromium (playwright-core downloads no browser).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -2,7 +2,8 @@
 # Signs EMAIL in at the local dev identity provider with plain HTTP requests, and prints what a
 # script calls the API with:
 #   scripts/login.sh EMAIL [BASE_URL]          the _oauth2_proxy cookie value (curl -b, Postman,
-#                                              congestion.sh), signing in through oauth2-proxy
+#                                              congestion.sh), signing in through oauth2-proxy; for
+#                                              a session split into parts, the Cookie header
 #   scripts/login.sh --token EMAIL [ISSUER]    an ID token for "Authorization: Bearer <token>",
 #                                              straight from the provider (valid one hour)
 # BASE_URL defaults to $GITFAAS_URL or http://localhost:4180; ISSUER to $OIDC_ISSUER_URL or
@@ -49,7 +50,13 @@ authorize=$(location -c "$jar" -b "$jar" "$base/oauth2/start?rd=%2F")
 callback=$(location --data-urlencode "username=$email" --data-urlencode "claims=" "$authorize")
 location -c "$jar" -b "$jar" "$callback" >/dev/null
 cookie=$(awk '$6 == "_oauth2_proxy" { print $7 }' "$jar")
-if [ -z "$cookie" ]; then
+# A large session is split into _oauth2_proxy_0, _1, ...: then the whole Cookie header is printed
+# (curl -b, the CLI's cookie file, congestion.sh and the Postman collection all take it).
+parts=$(awk '$6 ~ /^_oauth2_proxy_[0-9]+$/ { print $6 "=" $7 }' "$jar" | sort -t_ -k4 -n | paste -sd';' - | sed 's/;/; /g')
+if [ -n "$parts" ]; then
+  printf '%s\n' "$parts"
+elif [ -n "$cookie" ]; then
+  printf '%s\n' "$cookie"
+else
   echo "login.sh: oauth2-proxy set no session cookie" >&2; exit 1
 fi
-printf '%s\n' "$cookie"

@@ -14,6 +14,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,15 @@ class MetricsEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return PrometheusText.parse(r.body());
+  }
+
+  static JsonNode query(String url) throws Exception {
+    var r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    return Json.MAPPER.readTree(r.body());
   }
 
   static JsonNode awaitEnd(ApiClient client, String id) {
@@ -112,6 +123,53 @@ class MetricsEndToEndTest {
             PrometheusText.sum(
                 worker, "gitfaas_cache_lookups_total", Map.of("kind", "clone", "result", "miss")))
         .isEqualTo(2);
+
+    // A real Prometheus scrapes both endpoints and sees the same.
+    Path prometheus = Path.of("/usr/bin/prometheus");
+    assertThat(prometheus).as("run scripts/install.sh (make test does)").exists();
+    Path dir = Files.createTempDirectory("prometheus");
+    int port = FreePort.pick();
+    Files.writeString(
+        dir.resolve("prometheus.yml"),
+        "global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: gitfaas\n"
+            + "    static_configs: [{targets: ['127.0.0.1:"
+            + here.port()
+            + "', '127.0.0.1:"
+            + workerPort
+            + "']}]\n");
+    Process server =
+        new ProcessBuilder(
+                prometheus.toString(),
+                "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("prometheus.log").toFile())
+            .start();
+    try {
+      String finished =
+          "http://127.0.0.1:"
+              + port
+              + "/api/v1/query?query="
+              + java.net.URLEncoder.encode(
+                  "sum(gitfaas_tasks_ended_total{status=\"FINISHED\"})",
+                  java.nio.charset.StandardCharsets.UTF_8);
+      JsonNode answer =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(500))
+              .ignoreExceptions()
+              .until(() -> query(finished), a -> a.at("/data/result").size() == 1);
+      assertThat(answer.at("/data/result/0/value/1").asText()).isEqualTo("1");
+      JsonNode up = query("http://127.0.0.1:" + port + "/api/v1/query?query=up");
+      for (JsonNode target : up.at("/data/result")) {
+        assertThat(target.at("/value/1").asText()).as(target.toString()).isEqualTo("1");
+      }
+      assertThat(up.at("/data/result").size()).isEqualTo(2);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
 
     // Every series a panel of the dashboard queries is one a service exports.
     Set<String> exported = new TreeSet<>();

@@ -55,7 +55,8 @@ class PostmanCollectionEndToEndTest {
                     "--env-var",
                     "pageSize=1",
                     "--env-var",
-                    "adminCookie=" + stack.login("root@example.com"),
+                    // as a whole Cookie header, the form a split session takes
+                    "adminCookie=_oauth2_proxy=" + stack.login("root@example.com"),
                     "--env-var",
                     "repoUrl=" + repo,
                     "--reporters",

@@ -249,6 +249,51 @@ class UserPathEndToEndTest {
     assertThat(refused.statusCode()).isEqualTo(401);
   }
 
+  @Test
+  void aSessionSplitIntoPartsWorksWhereverACookieIsUsed() throws Exception {
+    // A long address (random, as oauth2-proxy compresses its sessions) makes a session cookie it
+    // splits into _oauth2_proxy_0, _1, ...
+    var random = new java.util.Random(7);
+    StringBuilder local = new StringBuilder();
+    for (int i = 0; i < 4000; i++) {
+      local.append((char) ('a' + random.nextInt(26)));
+    }
+    String email = local + "@example.com";
+    String header = stack.login(email);
+    assertThat(header).startsWith("_oauth2_proxy_0=").contains("; _oauth2_proxy_1=");
+    var whoami =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/whoami"))
+                    .header("Cookie", header)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(whoami.statusCode()).as(whoami.body()).isEqualTo(200);
+    assertThat(whoami.body()).contains(email);
+    // The session cookie route hands every part back as one header, the form scripts take.
+    var session =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/getSessionCookie"))
+                    .header("Cookie", header)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(io.gitfaas.json.Json.MAPPER.readTree(session.body()).get("header").asText())
+        .isEqualTo(header);
+    // The command line takes the whole header from its cookie file.
+    java.nio.file.Path cookieFile = java.nio.file.Files.createTempFile("cookie", "");
+    java.nio.file.Files.writeString(cookieFile, header + "\n");
+    var cli =
+        new ProcessBuilder(stack.root.resolve("scripts/gitfaas").toString(), "list")
+            .redirectErrorStream(true);
+    cli.environment().put("GITFAAS_URL", stack.baseUrl());
+    cli.environment().remove("GITFAAS_TOKEN");
+    cli.environment().put("GITFAAS_COOKIE_FILE", cookieFile.toString());
+    Process p = cli.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+  }
+
   static Map<String, String> unzip(byte[] bytes) throws Exception {
     Map<String, String> out = new HashMap<>();
     try (var in = new ZipArchiveInputStream(new ByteArrayInputStream(bytes))) {

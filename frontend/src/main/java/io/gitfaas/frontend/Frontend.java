@@ -64,6 +64,9 @@ public final class Frontend {
     ctx.result(OPENAPI);
   }
 
+  /** The most a request's headers may hold. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
   public static Javalin create(Settings settings, Connection connection) {
     return create(settings, Backend.nats(connection, settings));
   }
@@ -114,6 +117,9 @@ public final class Frontend {
               injectMax + 2 * AdminRoutes.MULTIPART_OVERHEAD, SizeUnit.BYTES);
           config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
           config.events.serverStopping(streams::close);
+          // A big session (oauth2-proxy splits its cookie past 4 KiB) comes with a big ID token in
+          // Authorization: room for both, well past Jetty's 8 KiB.
+          config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
           config.jetty.host = fs.host();
           config.jetty.port = fs.port();
           config.routes.get("/healthz", ctx -> health(ctx, backend));

@@ -35,8 +35,29 @@ public final class Observer {
   private final int tasksPerWorker;
   private final Deque<QueueSample> history = new ArrayDeque<>();
 
-  /** What the last tick saw, for the metrics (gauges read these). */
-  private final Map<String, AtomicLong> seen = new ConcurrentHashMap<>();
+  /**
+   * What the last tick saw, for the metrics. One set per process, as the gauges reading it are
+   * registered once: a process runs one observer at a time (an observer made after another, as in
+   * tests, takes the figures over).
+   */
+  private static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
+
+  static {
+    for (String name :
+        List.of(
+            "gitfaas.queue.pending",
+            "gitfaas.queue.in.flight",
+            "gitfaas.queue.oldest.pending.seconds",
+            "gitfaas.workers.current",
+            "gitfaas.workers.desired")) {
+      AtomicLong value = new AtomicLong();
+      SEEN.put(name, value);
+      Gauge.builder(name, value, AtomicLong::get).register(Metrics.globalRegistry);
+    }
+    for (String direction : List.of("up", "down")) {
+      Metrics.counter("gitfaas.scaling.decisions", "direction", direction);
+    }
+  }
 
   private SystemHistory chart;
 
@@ -55,20 +76,6 @@ public final class Observer {
     this.store = store;
     this.settings = settings;
     this.tasksPerWorker = Math.max(1, tasksPerWorker);
-    for (String name :
-        List.of(
-            "gitfaas.queue.pending",
-            "gitfaas.queue.in.flight",
-            "gitfaas.queue.oldest.pending.seconds",
-            "gitfaas.workers.current",
-            "gitfaas.workers.desired")) {
-      AtomicLong value = new AtomicLong();
-      seen.put(name, value);
-      Gauge.builder(name, value, AtomicLong::get).register(Metrics.globalRegistry);
-    }
-    for (String direction : List.of("up", "down")) {
-      Metrics.counter("gitfaas.scaling.decisions", "direction", direction);
-    }
   }
 
   public void tick() {
@@ -84,11 +91,11 @@ public final class Observer {
       int current = scaler.current();
       int busy = (int) Math.ceil((double) sample.inFlight() / tasksPerWorker);
       var decision = policy.decide(new ArrayList<>(history), current, busy);
-      seen.get("gitfaas.queue.pending").set(sample.pending());
-      seen.get("gitfaas.queue.in.flight").set(sample.inFlight());
-      seen.get("gitfaas.queue.oldest.pending.seconds").set(sample.oldestPendingSeconds());
-      seen.get("gitfaas.workers.current").set(current);
-      seen.get("gitfaas.workers.desired").set(decision.desired());
+      SEEN.get("gitfaas.queue.pending").set(sample.pending());
+      SEEN.get("gitfaas.queue.in.flight").set(sample.inFlight());
+      SEEN.get("gitfaas.queue.oldest.pending.seconds").set(sample.oldestPendingSeconds());
+      SEEN.get("gitfaas.workers.current").set(current);
+      SEEN.get("gitfaas.workers.desired").set(decision.desired());
       if (decision.changes()) {
         Metrics.counter(
                 "gitfaas.scaling.decisions",

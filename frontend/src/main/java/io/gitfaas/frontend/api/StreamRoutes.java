@@ -41,7 +41,15 @@ public final class StreamRoutes implements AutoCloseable {
     this.output = output;
     this.slots = slots;
     this.tasks = tasks;
-    io.micrometer.core.instrument.Gauge.builder("gitfaas.event.streams", open, Set::size)
+  }
+
+  /** Event streams open in this process, for the metrics (the gauge is registered once). */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN_STREAMS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  static {
+    io.micrometer.core.instrument.Gauge.builder(
+            "gitfaas.event.streams", OPEN_STREAMS, java.util.concurrent.atomic.AtomicInteger::get)
         .description("event streams open")
         .register(io.micrometer.core.instrument.Metrics.globalRegistry);
   }
@@ -78,7 +86,12 @@ public final class StreamRoutes implements AutoCloseable {
     }
     EventStream stream = EventStream.open(ctx, timer);
     open.add(stream);
-    stream.onClose(() -> open.remove(stream));
+    OPEN_STREAMS.incrementAndGet();
+    stream.onClose(
+        () -> {
+          open.remove(stream);
+          OPEN_STREAMS.decrementAndGet();
+        });
     stream.onClose(slots.adopt(ctx));
     return stream;
   }

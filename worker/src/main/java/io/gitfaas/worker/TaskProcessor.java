@@ -290,7 +290,6 @@ public final class TaskProcessor implements TaskConsumer.Handler {
 
   /** Tasks by how they ended, the time of each phase, and the limits that stopped them. */
   private static void record(TaskStatus status, Outcome outcome) {
-    Metrics.counter("gitfaas.tasks.ended", "status", status.name()).increment();
     outcome
         .timingsMs()
         .forEach(
@@ -304,6 +303,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     if (outcome.limitHit() != null) {
       Metrics.counter("gitfaas.task.limits", "limit", outcome.limitHit().setting()).increment();
     }
+    // Last: a task counted as ended has its phases counted already.
+    Metrics.counter("gitfaas.tasks.ended", "status", status.name()).increment();
   }
 
   private void handBack(TaskRequest request, Versioned<TaskRecord> claimed, String why) {

@@ -20,17 +20,11 @@ import java.io.IOException;
  */
 public final class BucketWatches {
   private final Connection connection;
-  private Dispatcher dispatcher;
+  private final SharedDispatcher dispatcher;
 
   public BucketWatches(Connection connection) {
     this.connection = connection;
-  }
-
-  private synchronized Dispatcher dispatcher() {
-    if (dispatcher == null) {
-      dispatcher = connection.createDispatcher();
-    }
-    return dispatcher;
+    this.dispatcher = new SharedDispatcher(connection);
   }
 
   /**
@@ -41,7 +35,7 @@ public final class BucketWatches {
       throws IOException, JetStreamApiException {
     String subject = "$KV." + bucket + ".>";
     Watch watch = new Watch(watcher);
-    Dispatcher d = dispatcher();
+    Dispatcher d = dispatcher.get();
     JetStreamSubscription subscription =
         connection
             .jetStream()

@@ -1,5 +1,6 @@
 package io.gitfaas.frontend.api;
 
+import io.gitfaas.nats.SharedDispatcher;
 import io.gitfaas.task.LiveOutput;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -12,23 +13,15 @@ import java.util.UUID;
  * task, all on one dispatcher (one thread however many streams are open).
  */
 public final class NatsOutputFeed implements OutputFeed {
-  private final Connection connection;
-  private Dispatcher dispatcher;
+  private final SharedDispatcher dispatcher;
 
   public NatsOutputFeed(Connection connection) {
-    this.connection = connection;
-  }
-
-  private synchronized Dispatcher dispatcher() {
-    if (dispatcher == null) {
-      dispatcher = connection.createDispatcher();
-    }
-    return dispatcher;
+    this.dispatcher = new SharedDispatcher(connection);
   }
 
   @Override
   public AutoCloseable listen(String owner, UUID taskId, Listener listener) {
-    Dispatcher d = dispatcher();
+    Dispatcher d = dispatcher.get();
     Subscription subscription =
         d.subscribe(
             LiveOutput.allOf(owner, taskId),

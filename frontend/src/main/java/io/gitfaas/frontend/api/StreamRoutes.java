@@ -131,14 +131,7 @@ public final class StreamRoutes implements AutoCloseable {
       stream.close();
       return;
     }
-    stream.onClose(
-        () -> {
-          try {
-            watch.close();
-          } catch (Exception e) {
-            LOG.debug("closing a task watch failed: {}", e.toString());
-          }
-        });
+    stream.onClose(() -> closeQuietly(watch, "a task watch"));
   }
 
   /**
@@ -182,20 +175,22 @@ public final class StreamRoutes implements AutoCloseable {
                 }
               }
             });
-    stream.onClose(
-        () -> {
-          try {
-            listening.close();
-          } catch (Exception e) {
-            LOG.debug("closing an output listener failed: {}", e.toString());
-          }
-        });
+    stream.onClose(() -> closeQuietly(listening, "an output listener"));
     // From here on every chunk reaches this stream; what came before is in the result zip.
     stream.send("ready", Map.of());
     // The worker says when the record is final; should that word be lost (core NATS keeps
     // nothing), or the task have ended before the listener was on, a slow check ends the stream.
     checkEnd.run();
     stream.every(STATUS_CHECK, checkEnd);
+  }
+
+  /** What a stream held, let go as it closes: a failure there is no one's to answer. */
+  private static void closeQuietly(AutoCloseable held, String what) {
+    try {
+      held.close();
+    } catch (Exception e) {
+      LOG.debug("closing {} failed: {}", what, e.toString());
+    }
   }
 
   private static void end(EventStream stream, TaskRecord task) {

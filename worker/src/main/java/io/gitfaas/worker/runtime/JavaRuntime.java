@@ -44,20 +44,13 @@ public final class JavaRuntime implements Runtime {
   /** What a pom may ask Maven Central for: the seed has none of it. */
   private static final Pattern DECLARES = Pattern.compile("<(dependencies|plugins|parent)>");
 
-  /**
-   * Other repositories and files of the host are not sources; extensions are code Maven loads while
-   * it reads the pom, which in the download step would be code with a network.
-   */
-  private static final Pattern REFUSED =
-      Pattern.compile("<(repositories|pluginRepositories|systemPath|extensions)>");
-
-  private final Path jdkHome;
   private final Path mavenHome;
   private final Path seed;
-  private final Path settings;
   private final long memoryBytes;
   private final String jdk;
   private final String maven;
+  private final Map<Path, String> runBinds;
+  private final Map<Path, String> buildBinds;
 
   /**
    * @param jdkHome a JDK (javac for Maven, java for the run), bound read-only into the sandbox
@@ -67,13 +60,25 @@ public final class JavaRuntime implements Runtime {
    * @param memoryBytes the task's memory limit: the JVMs size their heaps from it
    */
   public JavaRuntime(Path jdkHome, Path mavenHome, Path seed, Path settings, long memoryBytes) {
-    this.jdkHome = jdkHome;
     this.mavenHome = mavenHome;
     this.seed = seed;
-    this.settings = settings;
     this.memoryBytes = memoryBytes;
     this.jdk = Toolchains.inside(jdkHome, JDK_INSIDE);
     this.maven = mavenHome == null ? null : Toolchains.inside(mavenHome, MAVEN_INSIDE);
+    // Found once: the homes are walked for their links to /etc, not at every step.
+    Map<Path, String> run = new LinkedHashMap<>(Toolchains.bind(jdkHome, jdk));
+    run.putAll(Toolchains.linkedConfig(jdkHome));
+    this.runBinds = Map.copyOf(run);
+    Map<Path, String> build = new LinkedHashMap<>(run);
+    if (mavenHome != null) {
+      build.putAll(Toolchains.bind(mavenHome, maven));
+      build.putAll(Toolchains.linkedConfig(mavenHome));
+    }
+    if (seed != null) {
+      build.put(seed, SEED_INSIDE);
+    }
+    build.put(settings, SETTINGS_INSIDE);
+    this.buildBinds = Map.copyOf(build);
   }
 
   /** Writes the settings file Maven steps use: downloads go through the sandbox's egress proxy. */
@@ -116,13 +121,7 @@ public final class JavaRuntime implements Runtime {
     if (mavenHome == null) {
       throw new RefusedBuildException("this worker has no Maven; only Main.java projects run here");
     }
-    Matcher refused = REFUSED.matcher(pom.get());
-    if (refused.find()) {
-      throw new RefusedBuildException(
-          "pom.xml declares <"
-              + refused.group(1)
-              + ">: dependencies come from Maven Central only, by coordinates");
-    }
+    DependencyPolicy.checkPom(pom.get());
     if (seed == null) {
       throw new RefusedBuildException(
           "this worker has no Maven seed (scripts/install.sh builds it); only Main.java projects"
@@ -214,24 +213,12 @@ public final class JavaRuntime implements Runtime {
 
   @Override
   public Map<Path, String> toolchain() {
-    Map<Path, String> binds = new LinkedHashMap<>(runToolchain());
-    if (mavenHome != null) {
-      binds.putAll(Toolchains.bind(mavenHome, maven));
-      binds.putAll(Toolchains.linkedConfig(mavenHome));
-    }
-    if (seed != null) {
-      binds.put(seed, SEED_INSIDE);
-    }
-    binds.put(settings, SETTINGS_INSIDE);
-    return binds;
+    return buildBinds;
   }
 
   @Override
   public Map<Path, String> runToolchain() {
-    Map<Path, String> binds = new LinkedHashMap<>();
-    binds.putAll(Toolchains.bind(jdkHome, jdk));
-    binds.putAll(Toolchains.linkedConfig(jdkHome));
-    return binds;
+    return runBinds;
   }
 
   @Override

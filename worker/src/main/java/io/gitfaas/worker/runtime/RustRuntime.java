@@ -25,7 +25,6 @@ public final class RustRuntime implements Runtime {
       Pattern.compile("^\\s*\\[+\\s*([^\\]]+?)\\s*\\]+\\s*(#.*)?$");
   private static final Pattern NAME =
       Pattern.compile("^\\s*name\\s*=\\s*\"([A-Za-z0-9_-]{1,64})\"");
-  private static final Pattern FOREIGN_SOURCE = Pattern.compile("\\b(git|path|registry)\\s*=");
 
   private final Path sysroot;
 
@@ -104,16 +103,7 @@ public final class RustRuntime implements Runtime {
         Matcher header = SECTION.matcher(line);
         if (header.matches()) {
           section = header.group(1).strip();
-          if (section.equals("workspace")) {
-            throw new RefusedBuildException(
-                "Cargo.toml is a workspace; one package with its binary at the root is supported");
-          }
-          if (section.startsWith("patch")
-              || section.startsWith("replace")
-              || section.startsWith("source")) {
-            throw new RefusedBuildException(
-                "Cargo.toml has [" + section + "]: crates come from crates.io only");
-          }
+          DependencyPolicy.checkCargoSection(section);
           continue;
         }
         String code = line.replaceAll("#.*$", "");
@@ -125,12 +115,8 @@ public final class RustRuntime implements Runtime {
         }
         boolean inDependencies =
             isDependencies(section) || code.matches("^\\s*[A-Za-z0-9_.-]*dependencies\\.[^=]*=.*");
-        if (inDependencies && FOREIGN_SOURCE.matcher(code).find()) {
-          throw new RefusedBuildException(
-              "Cargo.toml dependency '"
-                  + code.strip()
-                  + "' is not a crates.io crate with a version (git, path and other registries are"
-                  + " not allowed)");
+        if (inDependencies) {
+          DependencyPolicy.checkCargoDependency(code);
         }
         dependencies |= inDependencies && !code.isBlank();
       }

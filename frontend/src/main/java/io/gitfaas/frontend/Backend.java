@@ -7,6 +7,7 @@ import io.gitfaas.frontend.api.NatsOutputFeed;
 import io.gitfaas.frontend.api.OutputFeed;
 import io.gitfaas.inject.InjectionRequests;
 import io.gitfaas.inject.NatsInjectionRequests;
+import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.NatsResultStore;
@@ -51,6 +52,6 @@ public record Backend(
         new NatsOutputFeed(connection),
         new NatsCancelSignal(connection),
         new NatsCallbackQueue(connection),
-        () -> connection.getStatus() == Connection.Status.CONNECTED);
+        NatsConnector.connected(connection));
   }
 }

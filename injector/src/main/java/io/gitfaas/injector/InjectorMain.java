@@ -6,6 +6,7 @@ import io.gitfaas.inject.InjectedFileName;
 import io.gitfaas.inject.InjectionApplier;
 import io.gitfaas.inject.InjectionRequest;
 import io.gitfaas.json.Json;
+import io.gitfaas.metrics.MetricsEndpoint;
 import io.gitfaas.nats.NatsConnector;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.nats.NatsTopology;
@@ -37,8 +38,12 @@ public final class InjectorMain {
       System.exit(2);
       return;
     }
+    var endpoint =
+        MetricsEndpoint.start("injector", settings.metrics().host(), settings.metrics().port());
     Connection connection = NatsConnector.connect(settings.nats(), "injector");
     Thread loop = start(connection, NatsResources.of(connection, settings));
+    endpoint.healthyWhen(
+        () -> NatsConnector.connected(connection).getAsBoolean() && loop.isAlive());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +17,17 @@ import org.slf4j.LoggerFactory;
  * METRICS_PORT): never behind oauth2-proxy, and out of tasks' reach (they have no network). The
  * code records with Micrometer's global registry, which this registry joins; where no endpoint is
  * started (unit tests), recording costs nothing.
+ *
+ * <p>The same port answers {@code GET /healthz} for probes (Kubernetes, compose): 200 while the
+ * service says it is healthy ({@link #healthyWhen}), 503 before it has said how to tell and while
+ * it is not.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
   private final PrometheusMeterRegistry registry;
   private final HttpServer server;
+  private volatile BooleanSupplier healthy = () -> false;
 
   private MetricsEndpoint(PrometheusMeterRegistry registry, HttpServer server) {
     this.registry = registry;
@@ -44,9 +50,32 @@ public final class MetricsEndpoint implements AutoCloseable {
             out.write(body);
           }
         });
+    MetricsEndpoint endpoint = new MetricsEndpoint(registry, server);
+    server.createContext(
+        "/healthz",
+        exchange -> {
+          boolean up;
+          try {
+            up = endpoint.healthy.getAsBoolean();
+          } catch (RuntimeException e) {
+            up = false;
+          }
+          byte[] body = (up ? "ok\n" : "unavailable\n").getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/plain");
+          exchange.sendResponseHeaders(up ? 200 : 503, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     LOG.info("metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
-    return new MetricsEndpoint(registry, server);
+    return endpoint;
+  }
+
+  /** How /healthz tells whether the service is healthy (e.g. its NATS connection is up). */
+  public MetricsEndpoint healthyWhen(BooleanSupplier check) {
+    this.healthy = check;
+    return this;
   }
 
   public int port() {

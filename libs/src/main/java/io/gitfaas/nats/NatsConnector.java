@@ -8,6 +8,7 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,5 +54,10 @@ public final class NatsConnector {
     }
     // Waits for the first connection too, so services may start before nats-server is up.
     return Nats.connectReconnectOnConnect(options.build());
+  }
+
+  /** Whether the connection is up now: what a service's /healthz reports. */
+  public static BooleanSupplier connected(Connection connection) {
+    return () -> connection.getStatus() == Connection.Status.CONNECTED;
   }
 }

@@ -64,6 +64,11 @@ public final class TaskConsumer {
     this.lease = lease;
   }
 
+  /** Whether every task loop is alive. */
+  public boolean running() {
+    return !loops.isEmpty() && loops.stream().allMatch(l -> l.thread().isAlive());
+  }
+
   public void start() {
     for (int i = 0; i < concurrency; i++) {
       loops.add(

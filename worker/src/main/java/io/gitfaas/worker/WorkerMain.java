@@ -61,8 +61,10 @@ public final class WorkerMain {
     }
     Worker worker;
     try {
-      MetricsEndpoint.start("worker", settings.metrics().host(), settings.metrics().port());
+      var endpoint =
+          MetricsEndpoint.start("worker", settings.metrics().host(), settings.metrics().port());
       worker = Worker.start(settings);
+      endpoint.healthyWhen(worker::healthy);
     } catch (IllegalStateException e) {
       LOG.error("worker cannot start: {}", e.getMessage());
       System.exit(3);
@@ -100,6 +102,11 @@ public final class WorkerMain {
       this.callbacks = callbacks;
       this.warmed = warmed;
       this.shutdownGrace = shutdownGrace;
+    }
+
+    /** Healthy while its NATS connection is up and its task loops run. */
+    public boolean healthy() {
+      return NatsConnector.connected(connection).getAsBoolean() && consumer.running();
     }
 
     /** Whether the cache templates were built (or given up) within {@code wait}. */

@@ -20,12 +20,21 @@ ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-
 
 FROM java-base AS observer
 COPY --from=build /src/observer/target/observer-all.jar /app/observer.jar
+USER 10001
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/observer.jar"]
 
 FROM java-base AS injector
 COPY --from=build /src/injector/target/injector-all.jar /app/injector.jar
 USER 10001
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/injector.jar"]
+
+# The local identity provider, for docker compose's dev profile and the dev Kubernetes overlay.
+FROM java-base AS devidp
+COPY --from=build /src/devidp/target/devidp-all.jar /app/devidp.jar
+USER 10001
+ENV DEV_IDP_HOST=0.0.0.0 DEV_IDP_PORT=4190
+EXPOSE 4190
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/devidp.jar"]
 
 # The worker builds and runs tasks with the toolchains of its image, inside bubblewrap: a JDK
 # and Maven for Java tasks (with the Maven seed built in, so a user's first build downloads no

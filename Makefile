@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := $(HOME)/.cache/gitfaas/bin
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: run test bench build install format clean up down
+.PHONY: run test bench build install format clean up up-dev down
 
 run:
 	scripts/run-local.sh
@@ -29,7 +29,11 @@ clean:
 
 up:
 	@test -f .env || { echo "copy .env.example to .env and fill it in first" >&2; exit 1; }
-	docker compose up -d --build
+	docker compose --profile google up -d --build
+
+up-dev:
+	@scripts/compose-dev-env.sh
+	docker compose --env-file .env.dev up -d --build
 
 down:
-	docker compose down
+	docker compose $$(test -f .env || echo --env-file .env.dev) --profile google --profile dev down

@@ -54,7 +54,9 @@ public record Settings(
   public enum ScalerKind {
     PROCESS,
     DOCKER,
-    KUBERNETES
+    KUBERNETES,
+    /** Another controller (KEDA, an HPA) scales the workers: the observer only reports. */
+    NONE
   }
 
   public record NatsSettings(String url, String user, String password, int replicas) {}
@@ -151,7 +153,7 @@ public record Settings(
       Path stateDir,
       String kubernetesNamespace,
       String workerDeployment,
-      String dockerSocket,
+      String dockerHost,
       String composeProject,
       String workerNatsUser,
       String workerNatsPassword,
@@ -206,7 +208,7 @@ public record Settings(
   public static final Duration DEFAULT_SCALE_DOWN_AFTER = Duration.ofSeconds(30);
   public static final String DEFAULT_WORKER_COMMAND = "java -jar worker/target/worker-all.jar";
   public static final String DEFAULT_WORKER_DEPLOYMENT = "gitfaas-worker";
-  public static final String DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+  public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
   public static final String DEFAULT_COMPOSE_PROJECT = "gitfaas";
 
   /** How long a user's task bucket stays with no task in it and no write before it is removed. */
@@ -359,7 +361,7 @@ public record Settings(
                 Path.of(env.string("OBSERVER_STATE_DIR", tmp + "/gitfaas-observer")),
                 env.string("KUBERNETES_NAMESPACE", null),
                 env.string("WORKER_DEPLOYMENT", DEFAULT_WORKER_DEPLOYMENT),
-                env.string("DOCKER_SOCKET", DEFAULT_DOCKER_SOCKET),
+                dockerHost(env),
                 env.string("COMPOSE_PROJECT", DEFAULT_COMPOSE_PROJECT),
                 env.string("WORKER_NATS_USER", null),
                 env.string("WORKER_NATS_PASSWORD", null),
@@ -400,5 +402,15 @@ public record Settings(
 
   private static String stripTrailingSlash(String url) {
     return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** DOCKER_HOST as Docker writes it: unix:///path/to/socket, or tcp://host:port. */
+  private static String dockerHost(Env env) {
+    String value = env.string("DOCKER_HOST", DEFAULT_DOCKER_HOST);
+    env.require(
+        value.matches("unix:///\\S+|tcp://[A-Za-z0-9.-]+:\\d{1,5}"),
+        "DOCKER_HOST",
+        "must be unix:///path/to/docker.sock or tcp://host:port");
+    return value;
   }
 }

@@ -20,12 +20,16 @@ final class DockerEngine {
 
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(15);
 
-  private final UnixHttp http;
+  private final EngineHttp http;
   private final Duration deadline;
   private volatile String version;
 
   DockerEngine(Path socket, Duration deadline) {
-    this.http = new UnixHttp(socket);
+    this(DockerHost.unix(socket), deadline);
+  }
+
+  DockerEngine(DockerHost engine, Duration deadline) {
+    this.http = new EngineHttp(engine);
     this.deadline = deadline;
   }
 
@@ -43,21 +47,21 @@ final class DockerEngine {
    * Sends a request to the versioned path; {@code extra} is added to the deadline, for requests
    * that wait on the engine (a stop's grace period).
    */
-  UnixHttp.Response send(String method, String path, String jsonBody, Duration extra)
+  EngineHttp.Response send(String method, String path, String jsonBody, Duration extra)
       throws IOException {
     return http.send(method, "/v" + version() + path, jsonBody, deadline.plus(extra));
   }
 
-  UnixHttp.Response send(String method, String path, String jsonBody) throws IOException {
+  EngineHttp.Response send(String method, String path, String jsonBody) throws IOException {
     return send(method, path, jsonBody, Duration.ZERO);
   }
 
   private String negotiate() throws IOException {
-    UnixHttp.Response ping = http.send("GET", "/_ping", null, deadline);
+    EngineHttp.Response ping = http.send("GET", "/_ping", null, deadline);
     String server = ping.header("Api-Version");
     if (server == null) {
       // An engine (or a proxy in front of it) without the header: its /version says it.
-      UnixHttp.Response v = http.send("GET", "/version", null, deadline);
+      EngineHttp.Response v = http.send("GET", "/version", null, deadline);
       if (v.status() != 200) {
         throw new IOException("docker version answered " + v.status() + ": " + v.body());
       }

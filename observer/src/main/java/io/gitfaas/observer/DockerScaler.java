@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Workers as containers of the compose project's worker service, through the Docker Engine API on
- * its Unix socket. A new worker is a copy of a running one (image, environment, security options,
- * networks, labels); scaling down stops the newest ones with SIGTERM and a grace period, then
- * removes them.
+ * Workers as containers of the compose project's worker service, through the Docker Engine API
+ * (DOCKER_HOST: its Unix socket, or a socket proxy). A new worker is a copy of a running one
+ * (image, environment, security options, networks, labels); scaling down stops the newest ones with
+ * SIGTERM and a grace period, then removes them.
  */
 public final class DockerScaler implements Scaler {
   static final int STOP_GRACE_SECONDS = 30;
@@ -26,7 +26,11 @@ public final class DockerScaler implements Scaler {
   private final String service;
 
   public DockerScaler(Path socket, String project, String service) {
-    this(new DockerEngine(socket, DockerEngine.DEFAULT_DEADLINE), project, service);
+    this(DockerHost.unix(socket), project, service);
+  }
+
+  public DockerScaler(DockerHost engine, String project, String service) {
+    this(new DockerEngine(engine, DockerEngine.DEFAULT_DEADLINE), project, service);
   }
 
   DockerScaler(DockerEngine docker, String project, String service) {
@@ -112,7 +116,7 @@ public final class DockerScaler implements Scaler {
     check(docker.send("POST", "/containers/" + id + "/start", null), "start");
   }
 
-  private static void check(UnixHttp.Response r, String what) throws IOException {
+  private static void check(EngineHttp.Response r, String what) throws IOException {
     if (r.status() >= 300 && r.status() != 304) {
       throw new IOException("docker " + what + " answered " + r.status() + ": " + r.body());
     }

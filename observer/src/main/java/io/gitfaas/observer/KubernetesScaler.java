@@ -30,9 +30,15 @@ public final class KubernetesScaler implements Scaler {
     return replicas != null ? replicas : scale.getSpec().getReplicas();
   }
 
+  /**
+   * Reads and writes the scale subresource only (what the observer's Role allows): a replace of the
+   * Scale, not {@code scale(int)}, which reads the whole Deployment after.
+   */
   @Override
   public void scaleTo(int workers) {
-    resource().scale(workers);
+    Scale scale = resource().scale();
+    scale.getSpec().setReplicas(workers);
+    resource().scale(scale);
   }
 
   private io.fabric8.kubernetes.client.dsl.RollableScalableResource<

@@ -9,7 +9,6 @@ import io.gitfaas.nats.NatsResources;
 import io.gitfaas.store.Admission;
 import io.gitfaas.system.NatsSystemStatusStore;
 import io.nats.client.Connection;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -45,8 +44,10 @@ public final class ObserverMain {
       System.exit(3);
       return;
     }
-    MetricsEndpoint.start("observer", settings.metrics().host(), settings.metrics().port());
+    var endpoint =
+        MetricsEndpoint.start("observer", settings.metrics().host(), settings.metrics().port());
     Connection connection = NatsConnector.connect(settings.nats(), "observer");
+    endpoint.healthyWhen(NatsConnector.connected(connection));
     NatsResources resources = NatsResources.of(connection, settings);
     ScheduledExecutorService loop = start(settings, connection, resources, scaler);
     Runtime.getRuntime()
@@ -133,7 +134,9 @@ public final class ObserverMain {
         List<String> command = Arrays.asList(os.workerCommand().trim().split("\\s+"));
         yield new ProcessScaler(command, env, os.stateDir());
       }
-      case DOCKER -> new DockerScaler(Path.of(os.dockerSocket()), os.composeProject(), "worker");
+      case DOCKER ->
+          new DockerScaler(DockerHost.parse(os.dockerHost()), os.composeProject(), "worker");
+      case NONE -> new ReportOnlyScaler(os.minWorkers());
       case KUBERNETES -> {
         var client = new KubernetesClientBuilder().build();
         String namespace =

@@ -9,6 +9,8 @@ import io.gitfaas.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.URLDecoder;
 import java.net.UnixDomainSocketAddress;
@@ -102,13 +104,32 @@ class DockerScalerTest {
   }
 
   @Test
+  void aSocketProxyOnTcpServesTheSameCalls() throws Exception {
+    try (var proxied = FakeEngine.onTcp("1.52", "1.44")) {
+      proxied.add("worker-1", "worker", true);
+      int port = ((InetSocketAddress) proxied.server.getLocalAddress()).getPort();
+      var scaler =
+          new DockerScaler(DockerHost.parse("tcp://127.0.0.1:" + port), "gitfaas", "worker");
+      assertThat(scaler.current()).isEqualTo(1);
+      scaler.scaleTo(2);
+      assertThat(proxied.running("worker")).hasSize(2);
+    }
+    assertThat(DockerHost.parse("unix:///var/run/docker.sock").socket())
+        .isEqualTo(Path.of("/var/run/docker.sock"));
+    assertThat(DockerHost.parse("tcp://docker-proxy:2375").toString())
+        .isEqualTo("tcp://docker-proxy:2375");
+    assertThatThrownBy(() -> DockerHost.parse("http://docker:2375"))
+        .hasMessageContaining("unix:///path/to/docker.sock or tcp://host:port");
+  }
+
+  @Test
   void theEnginesOwnErrorsReachTheLog() throws Exception {
     var docker = new DockerEngine(dir.resolve("docker.sock"), Duration.ofSeconds(10));
     var r = docker.send("GET", "/containers/nope/json", null);
     assertThat(r.status()).isEqualTo(404);
     assertThat(r.body()).contains("No such container: nope");
     // What an engine 29 answers the version this scaler used to pin.
-    var pinned = new UnixHttp(dir.resolve("docker.sock"));
+    var pinned = new EngineHttp(DockerHost.unix(dir.resolve("docker.sock")));
     var old = pinned.send("GET", "/v1.43/containers/json", null, Duration.ofSeconds(10));
     assertThat(old.status()).isEqualTo(400);
     assertThat(old.body()).contains("client version 1.43 is too old");
@@ -130,28 +151,28 @@ class DockerScalerTest {
   @Test
   void responsesAreReadWhateverTheirFraming() throws Exception {
     var chunked =
-        UnixHttp.read(
+        EngineHttp.read(
             stream(
                 "HTTP/1.1 200 OK\r\nApi-Version: 1.52\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n"
                     + "5;ext=1\r\n[{\"a\"\r\n4\r\n:1}]\r\n0\r\nX-Trailer: y\r\n\r\n"));
     assertThat(chunked.body()).isEqualTo("[{\"a\":1}]");
     assertThat(chunked.header("api-version")).isEqualTo("1.52");
-    var noContent = UnixHttp.read(stream("HTTP/1.1 204 No Content\r\nServer: Docker\r\n\r\n"));
+    var noContent = EngineHttp.read(stream("HTTP/1.1 204 No Content\r\nServer: Docker\r\n\r\n"));
     assertThat(noContent.body()).isEmpty();
-    var untilClose = UnixHttp.read(stream("HTTP/1.1 200 OK\r\n\r\nOK"));
+    var untilClose = EngineHttp.read(stream("HTTP/1.1 200 OK\r\n\r\nOK"));
     assertThat(untilClose.body()).isEqualTo("OK");
     assertThatThrownBy(
-            () -> UnixHttp.read(stream("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")))
+            () -> EngineHttp.read(stream("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")))
         .hasMessageContaining("ended after 5 of 10 bytes");
     assertThatThrownBy(
-            () -> UnixHttp.read(stream("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n")))
+            () -> EngineHttp.read(stream("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n")))
         .hasMessageContaining("more than");
-    assertThatThrownBy(() -> UnixHttp.read(stream("SSH-2.0-OpenSSH\r\n")))
+    assertThatThrownBy(() -> EngineHttp.read(stream("SSH-2.0-OpenSSH\r\n")))
         .hasMessageContaining("not an HTTP response");
     assertThatThrownBy(
             () ->
-                UnixHttp.read(
+                EngineHttp.read(
                     stream("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")))
         .hasMessageContaining("bad chunk size");
   }
@@ -173,10 +194,21 @@ class DockerScalerTest {
     final String minApi;
 
     FakeEngine(Path socket, String api, String minApi) throws IOException {
+      this(StandardProtocolFamily.UNIX, UnixDomainSocketAddress.of(socket), api, minApi);
+    }
+
+    /** On a loopback TCP port, as a socket proxy in front of the engine listens. */
+    static FakeEngine onTcp(String api, String minApi) throws IOException {
+      return new FakeEngine(
+          StandardProtocolFamily.INET, new InetSocketAddress("127.0.0.1", 0), api, minApi);
+    }
+
+    FakeEngine(StandardProtocolFamily family, SocketAddress address, String api, String minApi)
+        throws IOException {
       this.api = api;
       this.minApi = minApi;
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket));
+      server = ServerSocketChannel.open(family);
+      server.bind(address);
       Thread t = new Thread(this::serve);
       t.setDaemon(true);
       t.start();

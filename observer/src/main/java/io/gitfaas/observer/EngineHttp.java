@@ -3,12 +3,9 @@ package io.gitfaas.observer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -20,11 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * HTTP/1.1 over a Unix socket, one request per connection, as the Docker Engine API speaks it:
- * bodies with a length, chunked, or up to the close. Every exchange has a deadline (the channel is
- * closed when it passes, which ends a blocked read) and a response is at most {@link #MAX_BODY}.
+ * HTTP/1.1 to the Docker engine (its Unix socket, or a socket proxy over TCP), one request per
+ * connection, as the Docker Engine API speaks it: bodies with a length, chunked, or up to the
+ * close. Every exchange has a deadline (the channel is closed when it passes, which ends a blocked
+ * read) and a response is at most {@link #MAX_BODY}.
  */
-final class UnixHttp {
+final class EngineHttp {
   static final int MAX_BODY = 16 << 20;
   private static final int MAX_LINE = 64 << 10;
   private static final ScheduledExecutorService DEADLINES =
@@ -35,10 +33,10 @@ final class UnixHttp {
             return t;
           });
 
-  private final Path socket;
+  private final DockerHost engine;
 
-  UnixHttp(Path socket) {
-    this.socket = socket;
+  EngineHttp(DockerHost engine) {
+    this.engine = engine;
   }
 
   /** Header names in lower case. */
@@ -50,7 +48,7 @@ final class UnixHttp {
 
   Response send(String method, String path, String jsonBody, Duration deadline) throws IOException {
     byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+    try (SocketChannel ch = SocketChannel.open(engine.family())) {
       AtomicBoolean expired = new AtomicBoolean();
       ScheduledFuture<?> timer =
           DEADLINES.schedule(
@@ -65,7 +63,7 @@ final class UnixHttp {
               deadline.toMillis(),
               TimeUnit.MILLISECONDS);
       try {
-        ch.connect(UnixDomainSocketAddress.of(socket));
+        ch.connect(engine.address());
         String head =
             method
                 + " "

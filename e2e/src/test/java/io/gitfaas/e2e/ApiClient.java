@@ -75,6 +75,15 @@ final class ApiClient {
     return createTaskAt(url, null, parameters);
   }
 
+  /** {@code n} tasks of the repository, with the parameters "0" to "n-1"; their ids. */
+  java.util.List<String> createTasks(String url, int n) throws Exception {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(createTask(url, Integer.toString(i)));
+    }
+    return ids;
+  }
+
   /** A task on {@code ref} (a branch, tag or commit; null for the default branch). */
   String createTaskAt(String url, String ref, String... parameters) throws Exception {
     var body = Json.MAPPER.createObjectNode().put("url", url);
@@ -94,6 +103,14 @@ final class ApiClient {
 
   JsonNode status(String taskId) throws Exception {
     return json(get("/getTaskStatus?taskId=" + taskId));
+  }
+
+  /** The task's record once it has ended (a code of 300 or more), waiting up to {@code wait}. */
+  JsonNode awaitEnd(String taskId, Duration wait) {
+    return org.awaitility.Awaitility.await()
+        .atMost(wait)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> status(taskId), s -> s.get("code").asInt() >= 300);
   }
 
   private HttpRequest.Builder request(String path) {

@@ -50,6 +50,7 @@ final class LocalStack implements AutoCloseable {
   final Javalin frontend;
   private final Process proxy;
   private final List<Process> workers = new ArrayList<>();
+  private final List<Process> services = new ArrayList<>();
   final int proxyPort = FreePort.pick();
 
   LocalStack(Map<String, String> overrides) throws Exception {
@@ -118,19 +119,44 @@ final class LocalStack implements AutoCloseable {
 
   /** A worker in a process of its own, with the same classpath as the tests. */
   Process startWorker() throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var pb =
-        new ProcessBuilder(
-                java, "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName())
-            .redirectErrorStream(true)
-            .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(
-                    dir.resolve("worker-" + workers.size() + ".log").toFile()));
-    pb.environment().putAll(env);
-    pb.environment().putAll(nats.env("worker"));
-    Process p = pb.start();
+    Process p =
+        startService(
+            List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName()),
+            "worker-" + workers.size(),
+            Map.of());
     workers.add(p);
     return p;
+  }
+
+  /**
+   * An observer as it runs in a deployment: its own jar (what its image has, with only its own
+   * dependencies: the tests' classpath mixes two Netty versions) in a process of its own, its
+   * scaler from SCALER and the environment; stopped with the stack.
+   */
+  Process startObserverProcess(Map<String, String> overrides) throws IOException {
+    Process p =
+        startService(
+            List.of("-jar", root.resolve("observer/target/observer-all.jar").toString()),
+            "observer",
+            overrides);
+    services.add(p);
+    return p;
+  }
+
+  /** A service in a process of its own, logging to {@code <log>.log}. */
+  private Process startService(List<String> javaArgs, String log, Map<String, String> overrides)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(javaArgs);
+    var pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log + ".log").toFile()));
+    pb.environment().putAll(env);
+    pb.environment().putAll(nats.env(log.startsWith("worker") ? "worker" : log));
+    pb.environment().putAll(overrides);
+    return pb.start();
   }
 
   /** Waits until the log of every worker this stack started has said {@code text}. */
@@ -219,6 +245,7 @@ final class LocalStack implements AutoCloseable {
       scaler.stopAll();
       observerConnection.close();
     }
+    services.forEach(Processes::stop);
     workers.forEach(Processes::stop);
     Processes.stop(proxy);
     injector.interrupt();

@@ -45,20 +45,13 @@ class ObserverScalingEndToEndTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> scaler.current() == 1);
     var erin = new ApiClient(stack.baseUrl(), stack.login("erin@example.com"));
     String url = stack.git.createRepo("slow", GoRepos.sleeper("3s"));
-    List<String> ids = new ArrayList<>();
     long burst = System.nanoTime();
-    for (int i = 0; i < 8; i++) {
-      ids.add(erin.createTask(url, Integer.toString(i)));
-    }
+    List<String> ids = erin.createTasks(url, 8);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> scaler.current() == 3);
     long scaledUp = (System.nanoTime() - burst) / 1_000_000;
     for (String id : ids) {
-      JsonNode done =
-          await()
-              .atMost(Duration.ofMinutes(3))
-              .pollInterval(Duration.ofMillis(200))
-              .until(() -> erin.status(id), s -> s.get("code").asInt() >= 300);
+      JsonNode done = erin.awaitEnd(id, Duration.ofMinutes(3));
       assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
     }
     long drained = (System.nanoTime() - burst) / 1_000_000;

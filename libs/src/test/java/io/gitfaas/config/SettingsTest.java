@@ -109,15 +109,18 @@ class SettingsTest {
                         "SCALER", "magic",
                         "MIN_WORKERS", "20",
                         "LOG_FORMAT", "xml",
+                        "DOCKER_HOST", "http://docker:2375",
                         "CALLBACK_SIGNING_KEY", "short"),
                     Service.OBSERVER))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("TASK_RUN_TIMEOUT: '20' is not a duration")
         .hasMessageContaining("TASK_MEMORY_LIMIT: 'lots' is not a size")
         .hasMessageContaining("MAX_ACTIVE_TASKS_PER_USER")
-        .hasMessageContaining("SCALER: 'magic' is not one of [process, docker, kubernetes]")
+        .hasMessageContaining("SCALER: 'magic' is not one of [process, docker, kubernetes, none]")
         .hasMessageContaining("MIN_WORKERS: must not exceed MAX_WORKERS")
-        .hasMessageContaining("LOG_FORMAT: must be text or json");
+        .hasMessageContaining("LOG_FORMAT: must be text or json")
+        .hasMessageContaining(
+            "DOCKER_HOST: must be unix:///path/to/docker.sock or tcp://host:port");
     assertThatThrownBy(
             () -> Settings.fromEnv(Map.of("CALLBACK_SIGNING_KEY", "short"), Service.WORKER))
         .hasMessageContaining("CALLBACK_SIGNING_KEY: must be at least 32 characters");

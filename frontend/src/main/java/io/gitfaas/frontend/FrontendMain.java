@@ -25,10 +25,13 @@ public final class FrontendMain {
       System.exit(2);
       return;
     }
-    MetricsEndpoint.start("frontend", settings.metrics().host(), settings.metrics().port());
+    var endpoint =
+        MetricsEndpoint.start("frontend", settings.metrics().host(), settings.metrics().port());
     Connection connection = NatsConnector.connect(settings.nats(), "frontend");
     NatsResources.of(connection, settings).ensure();
     Javalin app = Frontend.create(settings, connection).start();
+    // The same answer as the API port's /healthz, for a probe that uses the metrics port.
+    endpoint.healthyWhen(NatsConnector.connected(connection));
     LOG.info("frontend listening on http://{}:{}", settings.frontend().host(), app.port());
     Runtime.getRuntime()
         .addShutdownHook(

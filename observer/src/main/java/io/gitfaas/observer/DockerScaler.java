@@ -15,8 +15,8 @@ import java.util.UUID;
 /**
  * Workers as containers of the compose project's worker service, through the Docker Engine API
  * (DOCKER_HOST: its Unix socket, or a socket proxy). A new worker is a copy of a running one
- * (image, environment, security options, networks, labels); scaling down stops the newest ones with
- * SIGTERM and a grace period, then removes them.
+ * (image, environment, security options, networks, labels, health check); scaling down stops the
+ * newest ones with SIGTERM and a grace period, then removes them.
  */
 public final class DockerScaler implements Scaler {
   static final int STOP_GRACE_SECONDS = 30;
@@ -101,6 +101,9 @@ public final class DockerScaler implements Scaler {
     create.put("Image", t.at("/Config/Image").asText());
     create.set("Env", t.at("/Config/Env"));
     create.set("Labels", t.at("/Config/Labels"));
+    if (t.at("/Config/Healthcheck").isObject()) {
+      create.set("Healthcheck", t.at("/Config/Healthcheck"));
+    }
     create.set("HostConfig", t.get("HostConfig"));
     ObjectNode endpoints = Json.MAPPER.createObjectNode();
     t.at("/NetworkSettings/Networks")

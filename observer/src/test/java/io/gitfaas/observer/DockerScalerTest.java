@@ -65,6 +65,8 @@ class DockerScalerTest {
     JsonNode created = engine.creates.get(0);
     assertThat(created.get("Image").asText()).isEqualTo("gitfaas-worker");
     assertThat(created.at("/HostConfig/SecurityOpt").toString()).contains("seccomp=unconfined");
+    // The copy is health-checked as the compose service is.
+    assertThat(created.at("/Healthcheck/Test").toString()).isEqualTo("[\"CMD\",\"true\"]");
     assertThat(created.at("/Labels/com.docker.compose.service").asText()).isEqualTo("worker");
     assertThat(created.at("/NetworkingConfig/EndpointsConfig").has("gitfaas_default")).isTrue();
 
@@ -340,6 +342,7 @@ class DockerScalerTest {
         config.put("Image", "gitfaas-worker");
         config.putArray("Env").add("NATS_URL=nats://nats:4222");
         config.set("Labels", c.get("Labels"));
+        config.putObject("Healthcheck").putArray("Test").add("CMD").add("true");
         inspect.putObject("HostConfig").putArray("SecurityOpt").add("seccomp=unconfined");
         inspect.putObject("NetworkSettings").putObject("Networks").putObject("gitfaas_default");
         // An engine's inspect runs to several KiB: this one is sent chunked, as a real one is.

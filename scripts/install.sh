@@ -53,7 +53,8 @@ go_tool oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_PROXY_VERS
 # The deploy test's Kubernetes: a real control plane (kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubectl, etcd) built from the module proxy through the project's tools modules,
 # pinned and verified by their go.sum; kwok for fake nodes with its own stage files; KEDA's CRDs
-# from its module. Built once per machine: 6 to 13 minutes cold on 2 cores, then nothing.
+# from its module. Built once per machine: about 9 minutes cold on 2 cores (downloads included),
+# then nothing.
 KWOK_VERSION=v0.8.0
 KEDA_VERSION=v2.21.0
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -32,7 +32,22 @@ public final class NatsTopology {
   private static final Logger LOG = LoggerFactory.getLogger(NatsTopology.class);
 
   public static final String TASK_STREAM = "TASKS";
+
+  /**
+   * Tasks are published to {@code tasks.run.<user key>}, a subject per user, so that the queue's
+   * per-subject counts tell workers how many tasks each user has waiting (fair sharing); the bare
+   * subject is kept in the stream for messages published before.
+   */
   public static final String TASK_SUBJECT = "tasks.run";
+
+  /** Running tasks, one key {@code <user key>.<task id>} each, for fair sharing. */
+  public static final String INFLIGHT_BUCKET = "inflight";
+
+  /** A user's task subject. */
+  public static String taskSubject(String userKey) {
+    return TASK_SUBJECT + "." + userKey;
+  }
+
   public static final String WORKER_CONSUMER = "workers";
   public static final String RESULTS_STORE = "results";
   public static final String ADMISSION_BUCKET = "admission";
@@ -113,7 +128,7 @@ public final class NatsTopology {
         jsm,
         StreamConfiguration.builder()
             .name(TASK_STREAM)
-            .subjects(TASK_SUBJECT)
+            .subjects(TASK_SUBJECT, TASK_SUBJECT + ".*")
             .retentionPolicy(RetentionPolicy.WorkQueue)
             .storageType(StorageType.File)
             .replicas(replicas)
@@ -182,6 +197,8 @@ public final class NatsTopology {
     declare(jsm, objectStore(INJECTED_STORE, null, caps.files()));
     declare(jsm, objectStore(RESULTS_STORE, taskTtl, caps.results()));
     declare(jsm, bucket(ADMISSION_BUCKET, taskTtl, SMALL_BUCKET_BYTES));
+    // A running task's key is put again every lease / 3: one a dead worker held expires.
+    declare(jsm, bucket(INFLIGHT_BUCKET, lease.multipliedBy(3), SMALL_BUCKET_BYTES));
     ensureObserverBucket();
   }
 
@@ -301,6 +318,15 @@ public final class NatsTopology {
     }
     if (found.getAllowRollup() != wanted.getAllowRollup()) {
       out.add((wanted.getAllowRollup() ? "--allow-rollup" : "--no-allow-rollup") + " (differs)");
+    }
+    if (!found.getSubjects().containsAll(wanted.getSubjects())) {
+      // E.g. a queue from before tasks had a subject per user: publishing to one fails until then.
+      out.add(
+          "--subjects="
+              + String.join(",", wanted.getSubjects())
+              + " (is "
+              + String.join(",", found.getSubjects())
+              + ")");
     }
     return out;
   }

@@ -3,12 +3,13 @@ package io.gitfaas.store;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.TaskRequest;
+import io.gitfaas.task.UserKey;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
 import java.io.IOException;
 
-/** The work queue on JetStream: task requests published to the TASKS stream. */
+/** The work queue on JetStream: task requests published to the TASKS stream, a subject a user. */
 public final class NatsTaskQueue implements TaskQueue {
   private final Connection connection;
 
@@ -23,7 +24,7 @@ public final class NatsTaskQueue implements TaskQueue {
       connection
           .jetStream()
           .publish(
-              NatsTopology.TASK_SUBJECT,
+              NatsTopology.taskSubject(UserKey.of(request.owner())),
               Json.write(request),
               PublishOptions.builder()
                   .messageId(request.taskId().toString())

@@ -23,4 +23,12 @@ class NatsTopologyTest {
     assertThat(NatsTopology.differences(found, wanted))
         .containsExactly("--max-age=0 (is PT20M)", "--replicas=3 (is 1)", "--deny-purge (differs)");
   }
+
+  @Test
+  void aQueueFromBeforeTasksHadASubjectPerUserIsNamed() {
+    var found = stream().subjects("tasks.run").build();
+    var wanted = stream().subjects("tasks.run", "tasks.run.*").build();
+    assertThat(NatsTopology.differences(found, wanted))
+        .containsExactly("--subjects=tasks.run,tasks.run.* (is tasks.run)");
+  }
 }

@@ -96,6 +96,8 @@ class NatsPermissionsIntegrationTest {
                 .build());
     assertThatThrownBy(() -> js.publish(NatsTopology.TASK_SUBJECT, "x".getBytes()))
         .isInstanceOf(Exception.class);
+    assertThatThrownBy(() -> js.publish(NatsTopology.taskSubject("someone"), "x".getBytes()))
+        .isInstanceOf(Exception.class);
     var jsm =
         worker.jetStreamManagement(
             io.nats.client.JetStreamOptions.builder()
@@ -108,7 +110,7 @@ class NatsPermissionsIntegrationTest {
 
   @Test
   void theFrontendCannotTakeTasksFromTheQueue() throws Exception {
-    frontend.jetStream().publish(NatsTopology.TASK_SUBJECT, "{}".getBytes());
+    frontend.jetStream().publish(NatsTopology.taskSubject("someone"), "{}".getBytes());
     var fromFrontend =
         frontend
             .getStreamContext(NatsTopology.TASK_STREAM)

@@ -5,6 +5,7 @@ import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.nats.PullLoop;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.worker.TaskProcessor.Disposition;
+import io.gitfaas.worker.fair.FairShare;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import java.time.Duration;
@@ -132,6 +133,7 @@ public final class TaskConsumer {
     switch (disposition) {
       case ACK -> msg.ack();
       case HAND_BACK -> msg.nakWithDelay(HAND_BACK_DELAY);
+      case YIELD -> msg.nakWithDelay(FairShare.YIELD_DELAY);
       case LEAVE -> {}
     }
   }

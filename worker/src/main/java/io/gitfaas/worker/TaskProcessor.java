@@ -13,6 +13,7 @@ import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.task.UserKey;
+import io.gitfaas.worker.fair.FairShare;
 import io.gitfaas.worker.result.Limit;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
@@ -51,6 +52,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
   private final TaskExecutor.Live live;
   private final CancelRequests cancels;
   private final CallbackQueue callbacks;
+  private final FairShare fairShare;
 
   public TaskProcessor(
       TaskStore tasks,
@@ -63,7 +65,9 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       Clock clock,
       TaskExecutor.Live live,
       CancelRequests cancels,
-      CallbackQueue callbacks) {
+      CallbackQueue callbacks,
+      FairShare fairShare) {
+    this.fairShare = fairShare;
     this.tasks = tasks;
     this.results = results;
     this.admission = admission;
@@ -97,7 +101,9 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     ACK,
     HAND_BACK,
     /** Another worker owns the task now: its message is not ours to settle. */
-    LEAVE
+    LEAVE,
+    /** Another user's tasks go first: the task waits a moment, never claimed (see FairShare). */
+    YIELD
   }
 
   /**
@@ -136,6 +142,10 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       admission.release(request.owner(), request.taskId());
       return Disposition.ACK;
     }
+    if (current.value().status() == TaskStatus.PENDING && fairShare.shouldYield(request.owner())) {
+      LOG.debug("task {} lets another user's tasks go first", request.taskId());
+      return Disposition.YIELD;
+    }
     // Listening for a cancellation before the claim: one sent once the record says EXECUTING
     // finds the task here.
     Cancellation cancellation = cancels.register(request.taskId());
@@ -156,7 +166,10 @@ public final class TaskProcessor implements TaskConsumer.Handler {
             Outcome.failed(TaskStatus.UNEXPECTED_ERRORS, reasons.expired(waited), Limit.TTL);
         return finish(request, current, expired, null);
       }
-      if (delivered > limits.maxAttempts()) {
+      // Attempts are counted at each claim (a task that let others go first was delivered more
+      // often than it was tried).
+      int attempt = current.value().attempt() + 1;
+      if (attempt > limits.maxAttempts()) {
         Outcome gaveUp =
             Outcome.failed(
                 TaskStatus.UNEXPECTED_ERRORS, reasons.workerLostEveryTime(), Limit.MAX_ATTEMPTS);
@@ -169,13 +182,11 @@ public final class TaskProcessor implements TaskConsumer.Handler {
                 current,
                 current
                     .value()
-                    .requeued("its worker was lost; retrying (attempt " + delivered + ")"));
+                    .requeued("its worker was lost; retrying (attempt " + attempt + ")"));
       }
       current =
           tasks.update(
-              request.owner(),
-              current,
-              current.value().executing(clock.instant(), (int) delivered));
+              request.owner(), current, current.value().executing(clock.instant(), attempt));
     } catch (StaleRevisionException e) {
       LOG.info("task {} was claimed elsewhere: {}", request.taskId(), e.getMessage());
       return Disposition.LEAVE;
@@ -187,7 +198,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       TaskRequest request, Versioned<TaskRecord> claimed, Cancellation cancellation)
       throws InterruptedException {
     LOG.info("task {} started (attempt {})", request.taskId(), claimed.value().attempt());
-    try (Workspace ws = Workspace.create(workDir, request.taskId())) {
+    try (FairShare.Running counted = fairShare.started(request.owner(), request.taskId());
+        Workspace ws = Workspace.create(workDir, request.taskId())) {
       Outcome outcome =
           cancellation.isCancelled()
               ? Outcome.failed(TaskStatus.FINISHED_ERRORS, TaskCancellation.REASON, null)

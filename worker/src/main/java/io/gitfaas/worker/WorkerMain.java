@@ -17,6 +17,7 @@ import io.gitfaas.task.NatsCancelSignal;
 import io.gitfaas.worker.callback.CallbackSender;
 import io.gitfaas.worker.egress.EgressDoors;
 import io.gitfaas.worker.egress.EgressProxy;
+import io.gitfaas.worker.fair.NatsFairShare;
 import io.gitfaas.worker.git.CheckoutLimits;
 import io.gitfaas.worker.git.RepositoryCloner;
 import io.gitfaas.worker.limits.Cgroups;
@@ -169,6 +170,7 @@ public final class WorkerMain {
                 new MirroredInjectedFiles(
                     new InjectedFilesMirror(resources), workDir.resolve("injected")),
                 live);
+        var fairShare = new NatsFairShare(connection, settings.limits().lease().dividedBy(3));
         // Every worker hears every cancellation, before it takes its first task.
         var cancels = new CancelRequests();
         new NatsCancelSignal(connection).listen(cancels::heard);
@@ -184,7 +186,8 @@ public final class WorkerMain {
                 Clock.systemUTC(),
                 live,
                 cancels,
-                new NatsCallbackQueue(connection));
+                new NatsCallbackQueue(connection),
+                fairShare);
         var consumer =
             new TaskConsumer(
                 connection, processor, ws.concurrency(), settings.limits().lease(), onFatal);

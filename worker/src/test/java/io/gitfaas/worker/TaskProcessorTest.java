@@ -12,7 +12,9 @@ import io.gitfaas.store.Versioned;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
+import io.gitfaas.task.UserKey;
 import io.gitfaas.worker.TaskProcessor.Disposition;
+import io.gitfaas.worker.fair.InMemoryFairShare;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
 import java.io.IOException;
@@ -77,8 +79,15 @@ class TaskProcessorTest {
           }
         },
         cancels,
-        callbacks);
+        callbacks,
+        fairShare);
   }
+
+  /** The queue's tasks per user, as the fair share reads them: set by a test. */
+  final Map<String, Long> inQueue = new java.util.HashMap<>();
+
+  final InMemoryFairShare fairShare =
+      new InMemoryFairShare(() -> Map.copyOf(inQueue), Clock.fixed(NOW, ZoneOffset.UTC));
 
   /** A submitted task, created {@code ago} before now. */
   TaskRequest submitted(Duration ago) {
@@ -292,6 +301,39 @@ class TaskProcessorTest {
     assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
+  }
+
+  @Test
+  void aUserWhoRunsMoreLetsAnotherUsersWaitingTaskGoFirst() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    String other = UserKey.of("bob@example.com");
+    try (var running = fairShare.started(OWNER, UUID.randomUUID())) {
+      // Bob has one task queued and none running; this user runs one already.
+      inQueue.put(UserKey.of(OWNER), 5L);
+      inQueue.put(other, 1L);
+      assertThat(processor().process(r, 1)).isEqualTo(Disposition.YIELD);
+      assertThat(runs.get()).isZero();
+      assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
+      assertThat(record(r).attempt()).isZero();
+
+      // Bob's task runs now: shares are equal, so the task runs, on its first attempt although
+      // this is its third delivery.
+      var bobs = fairShare.started("bob@example.com", UUID.randomUUID());
+      assertThat(processor().process(r, 3)).isEqualTo(Disposition.ACK);
+      assertThat(record(r).attempt()).isEqualTo(1);
+      bobs.close();
+    }
+    // While it ran it was counted, and it is no longer.
+    assertThat(fairShare.running(OWNER)).isZero();
+  }
+
+  @Test
+  void aUserAloneIsNeverHeldBack() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    try (var running = fairShare.started(OWNER, UUID.randomUUID())) {
+      inQueue.put(UserKey.of(OWNER), 80L);
+      assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    }
   }
 
   @Test

@@ -122,6 +122,7 @@ final class LocalStack implements AutoCloseable {
     Process p =
         startService(
             List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName()),
+            "worker",
             "worker-" + workers.size(),
             Map.of());
     workers.add(p);
@@ -138,13 +139,15 @@ final class LocalStack implements AutoCloseable {
         startService(
             List.of("-jar", root.resolve("observer/target/observer-all.jar").toString()),
             "observer",
+            "observer",
             overrides);
     services.add(p);
     return p;
   }
 
-  /** A service in a process of its own, logging to {@code <log>.log}. */
-  private Process startService(List<String> javaArgs, String log, Map<String, String> overrides)
+  /** A service in a process of its own with its NATS user, logging to {@code <log>.log}. */
+  private Process startService(
+      List<String> javaArgs, String service, String log, Map<String, String> overrides)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -154,7 +157,7 @@ final class LocalStack implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log + ".log").toFile()));
     pb.environment().putAll(env);
-    pb.environment().putAll(nats.env(log.startsWith("worker") ? "worker" : log));
+    pb.environment().putAll(nats.env(service));
     pb.environment().putAll(overrides);
     return pb.start();
   }

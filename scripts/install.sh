@@ -14,6 +14,8 @@ need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v git >/dev/null || need_apt+=(git)
 command -v curl >/dev/null || need_apt+=(curl)
+# The Kubernetes Secrets script makes the NATS routes' certificates with openssl.
+command -v openssl >/dev/null || need_apt+=(openssl)
 command -v go >/dev/null || need_apt+=(golang-go)
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)

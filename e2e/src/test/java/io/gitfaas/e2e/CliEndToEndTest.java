@@ -10,25 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The command line, scripts/gitfaas, against the service through oauth2-proxy. */
-class CliEndToEndTest {
-  static LocalStack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    stack = new LocalStack(Map.of());
-    stack.startWorker();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    stack.close();
-  }
-
+class CliEndToEndTest extends OneWorkerStack {
   record Ran(int status, String out, String err) {}
 
   static Ran gitfaas(Map<String, String> env, String... args) throws Exception {

@@ -13,25 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A task's output arrives as Server-Sent Events while it runs, through oauth2-proxy. */
-class LiveOutputEndToEndTest {
-  static LocalStack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    stack = new LocalStack(Map.of());
-    stack.startWorker();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    stack.close();
-  }
-
+class LiveOutputEndToEndTest extends OneWorkerStack {
   @Test
   void outputStreamsWhileTheTaskRunsThenEnds() throws Exception {
     String cookie = stack.login("grace@example.com");

@@ -18,28 +18,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * As a user would: sign in at the identity provider through oauth2-proxy, submit a Go repository,
  * watch its status, download the zip, list tasks; and as another user, see none of it.
  */
-class UserPathEndToEndTest {
-  static LocalStack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    stack = new LocalStack(Map.of());
-    stack.startWorker();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    stack.close();
-  }
-
+class UserPathEndToEndTest extends OneWorkerStack {
   @Test
   void signInSubmitPollDownloadList() throws Exception {
     var anonymous = new ApiClient(stack.baseUrl(), null);
@@ -261,23 +246,11 @@ class UserPathEndToEndTest {
     String email = local + "@example.com";
     String header = stack.login(email);
     assertThat(header).startsWith("_oauth2_proxy_0=").contains("; _oauth2_proxy_1=");
-    var whoami =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/whoami"))
-                    .header("Cookie", header)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    var whoami = getWithCookieHeader("/whoami", header);
     assertThat(whoami.statusCode()).as(whoami.body()).isEqualTo(200);
     assertThat(whoami.body()).contains(email);
     // The session cookie route hands every part back as one header, the form scripts take.
-    var session =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/getSessionCookie"))
-                    .header("Cookie", header)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    var session = getWithCookieHeader("/getSessionCookie", header);
     assertThat(io.gitfaas.json.Json.MAPPER.readTree(session.body()).get("header").asText())
         .isEqualTo(header);
     // The command line takes the whole header from its cookie file.
@@ -302,5 +275,15 @@ class UserPathEndToEndTest {
       }
     }
     return out;
+  }
+
+  /** A GET with a whole Cookie header, as a script sends a session split into parts. */
+  static HttpResponse<String> getWithCookieHeader(String path, String header) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + path))
+                .header("Cookie", header)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -2,7 +2,6 @@ package io.gitfaas.observer;
 
 import io.gitfaas.json.Json;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -23,10 +22,6 @@ final class DockerEngine {
   private final EngineHttp http;
   private final Duration deadline;
   private volatile String version;
-
-  DockerEngine(Path socket, Duration deadline) {
-    this(DockerHost.unix(socket), deadline);
-  }
 
   DockerEngine(DockerHost engine, Duration deadline) {
     this.http = new EngineHttp(engine);

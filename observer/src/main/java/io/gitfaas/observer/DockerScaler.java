@@ -6,7 +6,6 @@ import io.gitfaas.json.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +23,6 @@ public final class DockerScaler implements Scaler {
   private final DockerEngine docker;
   private final String project;
   private final String service;
-
-  public DockerScaler(Path socket, String project, String service) {
-    this(DockerHost.unix(socket), project, service);
-  }
 
   public DockerScaler(DockerHost engine, String project, String service) {
     this(new DockerEngine(engine, DockerEngine.DEFAULT_DEADLINE), project, service);

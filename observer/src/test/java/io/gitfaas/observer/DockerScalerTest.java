@@ -57,7 +57,7 @@ class DockerScalerTest {
 
   @Test
   void copiesRunningWorkersUpAndStopsTheNewestDown() throws Exception {
-    var scaler = new DockerScaler(dir.resolve("docker.sock"), "gitfaas", "worker");
+    var scaler = new DockerScaler(DockerHost.unix(dir.resolve("docker.sock")), "gitfaas", "worker");
     assertThat(scaler.current()).isEqualTo(3);
 
     scaler.scaleTo(5);
@@ -86,7 +86,7 @@ class DockerScalerTest {
     engine.close();
     engine = new FakeEngine(dir.resolve("older.sock"), "1.45", "1.24");
     engine.add("worker-1", "worker", true);
-    var scaler = new DockerScaler(dir.resolve("older.sock"), "gitfaas", "worker");
+    var scaler = new DockerScaler(DockerHost.unix(dir.resolve("older.sock")), "gitfaas", "worker");
     scaler.scaleTo(2);
     assertThat(scaler.current()).isEqualTo(2);
     assertThat(engine.paths)
@@ -98,7 +98,7 @@ class DockerScalerTest {
   void anEngineTooOldIsRefusedWithItsVersion() throws Exception {
     engine.close();
     engine = new FakeEngine(dir.resolve("old.sock"), "1.40", "1.12");
-    var scaler = new DockerScaler(dir.resolve("old.sock"), "gitfaas", "worker");
+    var scaler = new DockerScaler(DockerHost.unix(dir.resolve("old.sock")), "gitfaas", "worker");
     assertThatThrownBy(scaler::current)
         .isInstanceOf(IOException.class)
         .hasMessageContaining("speaks API 1.40")
@@ -126,7 +126,8 @@ class DockerScalerTest {
 
   @Test
   void theEnginesOwnErrorsReachTheLog() throws Exception {
-    var docker = new DockerEngine(dir.resolve("docker.sock"), Duration.ofSeconds(10));
+    var docker =
+        new DockerEngine(DockerHost.unix(dir.resolve("docker.sock")), Duration.ofSeconds(10));
     var r = docker.send("GET", "/containers/nope/json", null);
     assertThat(r.status()).isEqualTo(404);
     assertThat(r.body()).contains("No such container: nope");
@@ -142,7 +143,7 @@ class DockerScalerTest {
     Path socket = dir.resolve("silent.sock");
     try (var silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       silent.bind(UnixDomainSocketAddress.of(socket));
-      var docker = new DockerEngine(socket, Duration.ofMillis(300));
+      var docker = new DockerEngine(DockerHost.unix(socket), Duration.ofMillis(300));
       // The connection is accepted by the kernel's backlog; nothing ever answers.
       assertThatThrownBy(docker::version)
           .isInstanceOf(IOException.class)

@@ -100,17 +100,7 @@ public final class KubeControlPlane implements AutoCloseable {
             "--endpoint-reconciler-type=none");
     Processes.awaitPort(apiserver, apiPort, START, "kube-apiserver");
     Path ca = pki.resolve("apiserver.crt");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: test, cluster: {server: "%s", certificate-authority: "%s"}}]
-        users: [{name: admin, user: {token: "%s"}}]
-        contexts: [{name: test, context: {cluster: test, user: admin}}]
-        current-context: test
-        """
-            .formatted(server(), ca, adminToken));
+    writeKubeconfig(kubeconfig, "admin", adminToken);
     awaitReady(ca);
 
     launch(
@@ -151,13 +141,21 @@ public final class KubeControlPlane implements AutoCloseable {
 
   /** A kubeconfig that signs in with {@code token} (a service account's, say) and nothing else. */
   public Path kubeconfigFor(String name, String token) throws IOException {
-    Path file = dir.resolve(name + ".kubeconfig");
+    return writeKubeconfig(dir.resolve(name + ".kubeconfig"), name, token);
+  }
+
+  private Path writeKubeconfig(Path file, String user, String token) throws IOException {
     Files.writeString(
         file,
-        Files.readString(kubeconfig)
-            .replace("token: \"" + adminToken + "\"", "token: \"" + token + "\"")
-            .replace("name: admin", "name: " + name)
-            .replace("user: admin", "user: " + name));
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: test, cluster: {server: "%s", certificate-authority: "%s"}}]
+        users: [{name: %s, user: {token: "%s"}}]
+        contexts: [{name: test, context: {cluster: test, user: %s}}]
+        current-context: test
+        """
+            .formatted(server(), certificateAuthority(), user, token, user));
     return file;
   }
 

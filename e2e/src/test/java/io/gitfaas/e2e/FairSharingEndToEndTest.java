@@ -19,6 +19,8 @@ class FairSharingEndToEndTest {
   @Test
   void aSingleTaskOvertakesAnotherUsersBacklog() throws Exception {
     try (var stack = new LocalStack(Map.of())) {
+      int metrics = io.gitfaas.testkit.FreePort.pick();
+      stack.env.put("METRICS_PORT", Integer.toString(metrics));
       stack.startWorker(); // one worker, one task at a time
       stack.awaitWorkerLogs("worker ready", Duration.ofSeconds(60));
       var alice = new ApiClient(stack.baseUrl(), stack.login("alice@example.com"));
@@ -56,6 +58,11 @@ class FairSharingEndToEndTest {
       // In queue order bob's task would start after all six; shared, after the one running when
       // it came (and the next, if the slot freed in the moment before it was queued).
       assertThat(startedBefore).isLessThanOrEqualTo(2);
+      // Alice's tasks that came up while bob's waited were handed back, and counted.
+      assertThat(
+              io.gitfaas.testkit.PrometheusText.sum(
+                  MetricsEndToEndTest.scrape(metrics), "gitfaas_tasks_yielded_total", Map.of()))
+          .isGreaterThanOrEqualTo(1);
     }
   }
 }

@@ -89,6 +89,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       Metrics.counter("gitfaas.task.limits", "limit", limit.setting());
     }
     Metrics.counter("gitfaas.sandbox.starts");
+    Metrics.counter("gitfaas.tasks.yielded");
     for (String kind : List.of("clone", "build")) {
       for (String result : List.of("hit", "miss")) {
         Metrics.counter("gitfaas.cache.lookups", "kind", kind, "result", result);
@@ -144,6 +145,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     }
     if (current.value().status() == TaskStatus.PENDING && fairShare.shouldYield(request.owner())) {
       LOG.debug("task {} lets another user's tasks go first", request.taskId());
+      Metrics.counter("gitfaas.tasks.yielded").increment();
       return Disposition.YIELD;
     }
     // Listening for a cancellation before the claim: one sent once the record says EXECUTING

@@ -7,7 +7,10 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.StreamInfoOptions;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * {@code inflight} bucket holds a key {@code run.<user>.<task>} for every running task, put when a
  * worker claims it, refreshed while it runs and deleted when it ends (a dead worker's keys expire
  * with the bucket's age), and a key {@code last.<user>} put at each start, whose time says when the
- * user was last served. A worker reads them only when another user has tasks in the queue, and any
- * error lets the task run: sharing never stops work.
+ * user was last served. Each worker follows the bucket with one watch and keeps its keys in memory,
+ * so a decision costs the stream-info request alone, however many users wait. A worker asks only
+ * when another user has tasks in the queue, and any error, or a watch that has not caught up yet,
+ * lets the task run: sharing never stops work.
  */
 public final class NatsFairShare implements FairShare, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NatsFairShare.class);
@@ -42,6 +47,13 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   private final JetStreamManagement jsm;
   private final KeyValue inflight;
   private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+  /** The bucket's keys as the watch last saw them, with when each was put. */
+  private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+
+  private final Duration maxAge;
+  private final NatsKeyValueWatchSubscription watch;
+  private volatile boolean caughtUp;
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -57,6 +69,15 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   public NatsFairShare(Connection connection, Duration refreshEvery) throws IOException {
     this.jsm = connection.jetStreamManagement();
     this.inflight = connection.keyValue(NatsTopology.INFLIGHT_BUCKET);
+    try {
+      this.maxAge = inflight.getStatus().getTtl();
+      this.watch = inflight.watchAll(new Follower());
+    } catch (JetStreamApiException e) {
+      throw new IOException("could not watch the " + NatsTopology.INFLIGHT_BUCKET + " bucket", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while watching the inflight bucket", e);
+    }
     long every = refreshEvery.toMillis();
     refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
   }
@@ -69,21 +90,46 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
       if (inQueue.keySet().stream().allMatch(user::equals)) {
         return false; // nobody else is waiting: nothing to share
       }
-      Map<String, Integer> running = running();
+      if (!caughtUp) {
+        return false; // the watch is still reading the bucket: no figures to share by yet
+      }
+      Map<String, Integer> running = new HashMap<>();
       Map<String, Instant> lastStarted = new HashMap<>();
-      for (String u : inQueue.keySet()) {
-        KeyValueEntry last = inflight.get(LAST + u);
-        if (last != null && last.getValue() != null) {
-          lastStarted.put(u, last.getCreated().toInstant());
+      Instant expired = Instant.now().minus(maxAge);
+      for (var entry : seen.entrySet()) {
+        String key = entry.getKey();
+        if (entry.getValue().isBefore(expired)) {
+          seen.remove(key, entry.getValue()); // the bucket's age removed it without a word
+        } else if (key.startsWith(RUN)) {
+          int dot = key.indexOf('.', RUN.length());
+          if (dot > 0) {
+            running.merge(key.substring(RUN.length(), dot), 1, Integer::sum);
+          }
+        } else if (key.startsWith(LAST)) {
+          lastStarted.put(key.substring(LAST.length()), entry.getValue());
         }
       }
       return FairSharePolicy.shouldYield(user, inQueue, running, lastStarted);
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       LOG.warn("could not read the users' shares, running the task: {}", e.toString());
       return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+    }
+  }
+
+  /** Keeps {@link #seen} as the bucket is: every put and delete, pushed as they happen. */
+  private final class Follower implements KeyValueWatcher {
+    @Override
+    public void watch(KeyValueEntry entry) {
+      if (entry.getOperation() == KeyValueOperation.PUT) {
+        seen.put(entry.getKey(), entry.getCreated().toInstant());
+      } else {
+        seen.remove(entry.getKey());
+      }
+    }
+
+    @Override
+    public void endOfData() {
+      caughtUp = true;
     }
   }
 
@@ -118,19 +164,6 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
     return counts;
   }
 
-  /** Each user's running tasks, from the keys of the inflight bucket. */
-  private Map<String, Integer> running()
-      throws IOException, JetStreamApiException, InterruptedException {
-    Map<String, Integer> running = new HashMap<>();
-    for (String key : inflight.keys(RUN + ">")) {
-      int dot = key.indexOf('.', RUN.length());
-      if (dot > 0) {
-        running.merge(key.substring(RUN.length(), dot), 1, Integer::sum);
-      }
-    }
-    return running;
-  }
-
   private void refresh() {
     held.forEach(this::put);
   }
@@ -146,5 +179,10 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   @Override
   public void close() {
     refresher.shutdownNow();
+    try {
+      watch.unsubscribe();
+    } catch (RuntimeException e) {
+      LOG.debug("watch of the inflight bucket already ended: {}", e.toString());
+    }
   }
 }

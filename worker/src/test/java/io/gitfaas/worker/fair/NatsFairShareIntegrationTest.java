@@ -1,0 +1,78 @@
+package io.gitfaas.worker.fair;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gitfaas.nats.NatsConnector;
+import io.gitfaas.nats.NatsResources;
+import io.gitfaas.store.NatsTaskQueue;
+import io.gitfaas.task.TaskRequest;
+import io.gitfaas.testkit.NatsTestServer;
+import io.nats.client.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two workers' shares over a real NATS: each sees the other's running tasks through its watch of
+ * the inflight bucket, and a dead worker's tasks stop counting once their keys have aged out.
+ */
+class NatsFairShareIntegrationTest {
+  static final String ALICE = "alice@example.com";
+  static final String BOB = "bob@example.com";
+
+  @Test
+  void workersSeeEachOthersTasksAndForgetADeadWorkersOnes() throws Exception {
+    try (NatsTestServer nats = new NatsTestServer();
+        Connection one = NatsConnector.connect(nats.settings(), "one");
+        Connection two = NatsConnector.connect(nats.settings(), "two")) {
+      // A lease of 1 s: a running task's key lives 3 s after its last refresh.
+      Duration lease = Duration.ofSeconds(1);
+      new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
+      var queue = new NatsTaskQueue(one);
+      for (String owner : List.of(ALICE, ALICE, ALICE, BOB)) {
+        queue.publish(
+            new TaskRequest(
+                UUID.randomUUID(),
+                owner,
+                "https://example.com/r.git",
+                null,
+                List.of(),
+                Instant.now()));
+      }
+      NatsFairShare first = new NatsFairShare(one, lease.dividedBy(3));
+      try (NatsFairShare second = new NatsFairShare(two, lease.dividedBy(3))) {
+        // Nobody runs anything: equals, neither served yet, so queue order stands.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !second.shouldYield(ALICE));
+        assertThat(second.shouldYield(BOB)).isFalse();
+
+        // The first worker runs one of alice's: the second lets bob's go before her next.
+        FairShare.Running running = first.started(ALICE, UUID.randomUUID());
+        await().atMost(Duration.ofSeconds(5)).until(() -> second.shouldYield(ALICE));
+        assertThat(second.shouldYield(BOB)).isFalse();
+
+        // Ended: she runs nothing again, but was served last; bob, never served, goes first.
+        running.close();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> second.shouldYield(ALICE) && !second.shouldYield(BOB));
+
+        // Bob is served now and runs one, on the first worker, which then dies: its keys are
+        // refreshed no more. While they live, bob runs more than alice, and his next waits.
+        first.started(BOB, UUID.randomUUID());
+        await().atMost(Duration.ofSeconds(5)).until(() -> second.shouldYield(BOB));
+        first.close();
+        one.close();
+        // Three leases after the last refresh the bucket drops its keys without a word, and the
+        // second worker stops counting them: nobody runs anything, nobody was served lately.
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> !second.shouldYield(BOB) && !second.shouldYield(ALICE));
+      }
+    }
+  }
+}

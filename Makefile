@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := $(HOME)/.cache/gitfaas/bin
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: run test bench build install format clean up up-dev down
+.PHONY: run test bench bench-soak build install format clean up up-dev down
 
 run:
 	scripts/run-local.sh
@@ -13,6 +13,10 @@ test: install
 
 bench: install
 	scripts/bench.sh
+
+# 1,000 tasks while the workers scale, then a 10-minute soak (SOAK_MINUTES): about 14 minutes.
+bench-soak: install
+	scripts/bench-soak.sh
 
 build: install
 	mvn -B -ntp -q package -DskipTests

@@ -71,13 +71,15 @@ class Benchmarks {
    * p50 of each phase the worker timed (queued, clone, build, run) over the samples, and of the
    * rest: the request, the claim, the zip, storing it, the final status and its notification.
    */
-  static Map<String, Double> breakdown(ApiClient client, List<Sample> samples) throws Exception {
+  static Map<String, Double> breakdown(
+      java.util.function.Function<Sample, ApiClient> clientOf, List<Sample> samples)
+      throws Exception {
     Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
     for (String phase : List.of("queued", "clone", "build", "run", "rest")) {
       phases.put(phase, new ArrayList<>());
     }
     for (Sample sample : samples) {
-      JsonNode timings = resultJson(client, sample.taskId()).get("timingsMs");
+      JsonNode timings = resultJson(clientOf.apply(sample), sample.taskId()).get("timingsMs");
       long accounted = 0;
       for (String phase : List.of("queued", "clone", "build", "run")) {
         long ms = timings.path(phase).asLong(0);
@@ -101,24 +103,6 @@ class Benchmarks {
       }
     }
     throw new IllegalStateException("no result.json for " + taskId);
-  }
-
-  /** One of the project's services from its shaded jar, with the stack's settings. */
-  static Process service(LocalStack stack, String module, Map<String, String> extra)
-      throws Exception {
-    Path jar = stack.root.resolve(module + "/target/" + module + "-all.jar");
-    assertThat(jar).as("mvn install builds it").exists();
-    var pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(stack.dir.resolve(module + ".log").toFile());
-    pb.environment().putAll(stack.env);
-    pb.environment().putAll(stack.nats.env(module));
-    pb.environment().putAll(extra);
-    return pb.start();
   }
 
   /** The hello-world binary run in the sandbox as the worker runs a task (wall time, ms). */
@@ -324,9 +308,9 @@ class Benchmarks {
         sandboxed.add(r);
         floorRepeat.add(l + r);
       }
-      Map<String, Double> coldPhases = breakdown(alice, cold);
-      Map<String, Double> warmPhases = breakdown(alice, warm);
-      Map<String, Double> pinnedPhases = breakdown(alice, pinned);
+      Map<String, Double> coldPhases = breakdown(s -> alice, cold);
+      Map<String, Double> warmPhases = breakdown(s -> alice, warm);
+      Map<String, Double> pinnedPhases = breakdown(s -> alice, pinned);
       aliceEvents.close();
 
       // 4. REST: getTaskStatus, direct, through oauth2-proxy, and the raw KV get floor.
@@ -336,11 +320,10 @@ class Benchmarks {
       // The frontend and the observer as deployed: each from its jar, in a process of its own.
       int port = io.gitfaas.testkit.FreePort.pick();
       Process frontend =
-          service(stack, "frontend", Map.of("FRONTEND_PORT", Integer.toString(port)));
+          stack.startJar("frontend", Map.of("FRONTEND_PORT", Integer.toString(port)));
       io.gitfaas.testkit.Processes.awaitPort(frontend, port, Duration.ofMinutes(1), "frontend");
       Process observer =
-          service(
-              stack,
+          stack.startJar(
               "observer",
               Map.of(
                   "MIN_WORKERS", "0",
@@ -525,6 +508,21 @@ class Benchmarks {
     return new double[] {Double.parseDouble(rate.group(1)), latency};
   }
 
+  /** The machine in a few words: cores, CPU model and memory. */
+  static String machine() throws Exception {
+    String cpu =
+        Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+            .filter(l -> l.startsWith("model name"))
+            .findFirst()
+            .orElse("?")
+            .replaceAll(".*: ", "");
+    return Runtime.getRuntime().availableProcessors()
+        + " cores ("
+        + cpu
+        + "), "
+        + Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
+  }
+
   static double p50(List<Long> l) {
     return percentiles(l)[0];
   }
@@ -553,22 +551,12 @@ class Benchmarks {
       double[] sharing,
       long[] memory)
       throws Exception {
-    String cpu =
-        Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-            .filter(l -> l.startsWith("model name"))
-            .findFirst()
-            .orElse("?")
-            .replaceAll(".*: ", "");
     var r = new StringBuilder();
     r.append("# Benchmarks\n\n");
     r.append("Measured by `make bench` on ")
         .append(Instant.now())
         .append(": ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append(" cores (")
-        .append(cpu)
-        .append("), ")
-        .append(Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " "))
+        .append(machine())
         .append(
             ". The local stack of the end-to-end tests: nats-server, the frontend, oauth2-proxy, worker processes with bubblewrap; repositories from a local `git http-backend`.\n\n");
     r.append("## 1. Hello-world Go task, createTask to FINISHED through oauth2-proxy (ms)\n\n");

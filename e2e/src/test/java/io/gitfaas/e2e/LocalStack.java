@@ -86,17 +86,49 @@ final class LocalStack implements AutoCloseable {
         InjectorMain.start(
             injectorConnection, NatsResources.of(injectorConnection, injectorSettings));
 
+    proxy = startProxy(frontendUrl(), proxyPort, "oauth2-proxy");
+  }
+
+  /**
+   * oauth2-proxy through the project's script, in front of {@code upstream}, with this stack's
+   * provider and cookie secret: a session cookie from one of the stack's proxies serves on all.
+   */
+  private Process startProxy(String upstream, int port, String log) throws IOException {
     var pb =
         new ProcessBuilder(root.resolve("scripts/oauth2-proxy.sh").toString())
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("oauth2-proxy.log").toFile());
+            .redirectOutput(dir.resolve(log + ".log").toFile());
     pb.environment().putAll(env);
     pb.environment().put("OIDC_CLIENT_SECRET", "e2e-secret");
     pb.environment().put("COOKIE_SECRET", "0123456789abcdef0123456789abcdef");
-    pb.environment().put("UPSTREAM", "http://127.0.0.1:" + frontend.port());
-    pb.environment().put("PROXY_PORT", Integer.toString(proxyPort));
-    proxy = pb.start();
-    Processes.awaitPort(proxy, proxyPort, Duration.ofSeconds(30), "oauth2-proxy");
+    pb.environment().put("UPSTREAM", upstream);
+    pb.environment().put("PROXY_PORT", Integer.toString(port));
+    Process p = pb.start();
+    Processes.awaitPort(p, port, Duration.ofSeconds(30), "oauth2-proxy");
+    return p;
+  }
+
+  /** Another oauth2-proxy on {@code port} in front of {@code upstream}, stopped with the stack. */
+  Process addProxy(String upstream, int port, String log) throws IOException {
+    Process p = startProxy(upstream, port, log);
+    services.add(p);
+    return p;
+  }
+
+  /**
+   * One of the project's services from its shaded jar (as its image and `make run` start it), in a
+   * process of its own with the stack's settings and its NATS user, stopped with the stack.
+   */
+  Process startJar(String module, Map<String, String> extra) throws IOException {
+    Path jar = root.resolve(module + "/target/" + module + "-all.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: mvn install builds it");
+    }
+    Process p =
+        startService(
+            List.of("-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()), module, module, extra);
+    services.add(p);
+    return p;
   }
 
   /** An ID token as oauth2-proxy forwards it, for calls straight to the frontend. */
@@ -135,14 +167,7 @@ final class LocalStack implements AutoCloseable {
    * scaler from SCALER and the environment; stopped with the stack.
    */
   Process startObserverProcess(Map<String, String> overrides) throws IOException {
-    Process p =
-        startService(
-            List.of("-jar", root.resolve("observer/target/observer-all.jar").toString()),
-            "observer",
-            "observer",
-            overrides);
-    services.add(p);
-    return p;
+    return startJar("observer", overrides);
   }
 
   /** A service in a process of its own with its NATS user, logging to {@code <log>.log}. */
@@ -214,7 +239,12 @@ final class LocalStack implements AutoCloseable {
 
   /** The cookie value scripts/login.sh prints for the user. */
   String login(String email) throws Exception {
-    return loginScript(Map.of(), email, baseUrl());
+    return login(email, baseUrl());
+  }
+
+  /** The cookie value scripts/login.sh prints for the user, signing in at {@code base}. */
+  String login(String email, String base) throws Exception {
+    return loginScript(Map.of(), email, base);
   }
 
   /** The ID token {@code scripts/login.sh --token} gets for the user from this stack's provider. */

@@ -56,7 +56,7 @@ final class TaskEvents implements AutoCloseable {
           } else if ("task".equals(event)) {
             JsonNode task = Json.MAPPER.readTree(line.substring(5).trim());
             if (task.get("code").asInt() >= 300) {
-              future(task.get("taskId").asText()).complete(task);
+              whenTerminal(task.get("taskId").asText()).complete(task);
             }
           }
         }
@@ -66,13 +66,14 @@ final class TaskEvents implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<JsonNode> future(String taskId) {
+  /** Completed with the task's final record when the stream brings it. */
+  CompletableFuture<JsonNode> whenTerminal(String taskId) {
     return done.computeIfAbsent(taskId, id -> new CompletableFuture<>());
   }
 
   /** The task's final record, as soon as the stream brings it. */
   JsonNode terminal(String taskId, Duration timeout) throws Exception {
-    return future(taskId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return whenTerminal(taskId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -81,6 +81,11 @@ public final class NatsTestServer implements AutoCloseable {
     }
   }
 
+  /** The running server's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
   public String url() {
     return "nats://127.0.0.1:" + port;
   }

@@ -109,6 +109,11 @@ public final class NatsTopology {
   }
 
   /** With the default storage caps. */
+  /** How long a task's record, message and result are kept. */
+  public Duration taskTtl() {
+    return taskTtl;
+  }
+
   public NatsTopology(Connection connection, Duration taskTtl, Duration lease, int replicas) {
     this(connection, taskTtl, lease, replicas, StorageCaps.DEFAULTS);
   }

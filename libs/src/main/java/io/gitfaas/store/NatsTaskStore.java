@@ -1,5 +1,6 @@
 package io.gitfaas.store;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsResources;
 import io.gitfaas.task.TaskRecord;
@@ -11,20 +12,39 @@ import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Task records in per-user KV buckets. Every write after the first is compare-and-set. */
+/**
+ * Task records in per-user KV buckets. Every write after the first is compare-and-set.
+ *
+ * <p>Beside the records, the key {@value #USAGE_KEY} holds what the user's kept results hold, so
+ * the quota is one read however many tasks the user has: bytes by the minute their records named
+ * them (epoch minutes), changed when a record's {@code resultBytes} changes or a record is deleted.
+ * A minute counts until TASK_TTL after it ends, when every result named in it has expired from the
+ * store, so the figure errs by at most a minute's results on the side of holding more.
+ */
 public final class NatsTaskStore implements TaskStore {
+  private static final Logger LOG = LoggerFactory.getLogger(NatsTaskStore.class);
+
   /** JetStream's "wrong last sequence": the compare-and-set lost. */
   static final int WRONG_LAST_SEQUENCE = 10071;
+
+  /** The key of the user's kept-result bytes; never a task id. */
+  static final String USAGE_KEY = "usage";
+
+  private static final TypeReference<TreeMap<Long, Long>> USAGE = new TypeReference<>() {};
 
   private final NatsResources resources;
 
@@ -94,6 +114,7 @@ public final class NatsTaskStore implements TaskStore {
           onBucket(
               owner,
               kv -> kv.update(next.taskId().toString(), Json.write(next), current.revision()));
+      addUsage(owner, next, bytes(next) - bytes(current.value()));
       return new Versioned<>(next, revision);
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
@@ -107,6 +128,7 @@ public final class NatsTaskStore implements TaskStore {
 
   @Override
   public void delete(String owner, UUID taskId) {
+    Optional<Versioned<TaskRecord>> found = get(owner, taskId);
     try {
       onBucket(
           owner,
@@ -116,6 +138,85 @@ public final class NatsTaskStore implements TaskStore {
           });
     } catch (IOException | JetStreamApiException e) {
       throw new StoreException("could not delete task " + taskId, e);
+    }
+    found.ifPresent(v -> addUsage(owner, v.value(), -bytes(v.value())));
+  }
+
+  /** What the user's kept results hold: one read of the usage key, the expired minutes left out. */
+  @Override
+  public long resultBytes(String owner) {
+    try {
+      return live(usage(owner).value(), Instant.now()).values().stream()
+          .mapToLong(Long::longValue)
+          .sum();
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not read what your results hold", e);
+    }
+  }
+
+  private static long bytes(TaskRecord task) {
+    return task.resultBytes() == null ? 0 : task.resultBytes();
+  }
+
+  /** The usage entry and its revision (0 when there is none). */
+  private Versioned<Map<Long, Long>> usage(String owner) throws IOException, JetStreamApiException {
+    KeyValueEntry entry = onBucket(owner, kv -> kv.get(USAGE_KEY));
+    if (entry == null) {
+      return new Versioned<>(Map.of(), 0);
+    }
+    if (entry.getOperation() != KeyValueOperation.PUT || entry.getValue() == null) {
+      return new Versioned<>(Map.of(), entry.getRevision());
+    }
+    return new Versioned<>(Json.MAPPER.readValue(entry.getValue(), USAGE), entry.getRevision());
+  }
+
+  /** The minutes that still count: those that ended less than TASK_TTL ago. */
+  private TreeMap<Long, Long> live(Map<Long, Long> byMinute, Instant now) {
+    long oldest = now.minus(resources.topology().taskTtl()).getEpochSecond() / 60;
+    TreeMap<Long, Long> out = new TreeMap<>(byMinute);
+    out.headMap(oldest).clear();
+    return out;
+  }
+
+  /**
+   * Adds {@code delta} bytes to the minute the task ended in, by compare-and-set. A failure is
+   * logged, not thrown: the record is written already, and the quota is a bound on storage, so it
+   * counts less for a while rather than failing the task.
+   */
+  private void addUsage(String owner, TaskRecord task, long delta) {
+    if (delta == 0) {
+      return;
+    }
+    Instant now = Instant.now();
+    long minute = (task.finishedAt() != null ? task.finishedAt() : now).getEpochSecond() / 60;
+    try {
+      for (int attempt = 0; attempt < 20; attempt++) {
+        Versioned<Map<Long, Long>> current = usage(owner);
+        TreeMap<Long, Long> next = live(current.value(), now);
+        if (minute < now.minus(resources.topology().taskTtl()).getEpochSecond() / 60) {
+          return; // that minute's results have expired: nothing to count
+        }
+        if (next.merge(minute, delta, Long::sum) <= 0) {
+          next.remove(minute);
+        }
+        byte[] value = Json.MAPPER.writeValueAsBytes(next);
+        try {
+          onBucket(
+              owner,
+              kv ->
+                  current.revision() == 0
+                      ? kv.create(USAGE_KEY, value)
+                      : kv.update(USAGE_KEY, value, current.revision()));
+          return;
+        } catch (JetStreamApiException e) {
+          if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) {
+            throw e;
+          }
+        }
+      }
+      LOG.warn("what {}'s results hold changed too often to count {} bytes", owner, delta);
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      LOG.warn("could not count {} bytes of results: {}", delta, e.toString());
     }
   }
 
@@ -183,6 +284,9 @@ public final class NatsTaskStore implements TaskStore {
         new KeyValueWatcher() {
           @Override
           public void watch(KeyValueEntry entry) {
+            if (entry.getKey().equals(USAGE_KEY)) {
+              return; // not a task
+            }
             if (entry.getOperation() != KeyValueOperation.PUT) {
               listener.removed(entry.getKey());
               return;

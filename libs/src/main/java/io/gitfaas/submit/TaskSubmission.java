@@ -57,7 +57,7 @@ public final class TaskSubmission {
     return submitWithinQuota(request);
   }
 
-  /** Refuses a user whose kept results hold their quota already (one pass over their records). */
+  /** Refuses a user whose kept results hold their quota already. */
   public void requireQuota(String owner) throws LimitReachedException {
     long used = resultBytes(owner);
     if (used >= resultQuota) {
@@ -112,7 +112,7 @@ public final class TaskSubmission {
     return record;
   }
 
-  /** What the user's kept results hold: one pass over the user's records. */
+  /** What the user's kept results hold (see {@link TaskStore#resultBytes}). */
   private long resultBytes(String owner) {
     return resultQuota == Long.MAX_VALUE ? 0 : tasks.resultBytes(owner);
   }

@@ -24,4 +24,21 @@ class NatsTaskStoreTest extends TaskStoreContract {
   TaskStore store() {
     return store;
   }
+
+  @org.junit.jupiter.api.Test
+  void resultsOfRecordsThatEndedOverTheTtlAgoAreNotCounted() throws Exception {
+    String owner = user();
+    var v = store.create(owner, pending(owner, java.time.Instant.now()));
+    v = store.update(owner, v, v.value().executing(java.time.Instant.now(), 1));
+    // Ended (as its record says) longer ago than the store keeps results: none held.
+    java.time.Instant longAgo = java.time.Instant.now().minus(java.time.Duration.ofMinutes(22));
+    store.update(
+        owner,
+        v,
+        v.value()
+            .finished(io.gitfaas.task.TaskStatus.FINISHED, longAgo, 0, null, null, 4096L, null));
+    org.assertj.core.api.Assertions.assertThat(store.resultBytes(owner)).isZero();
+    finishedWith(owner, 10);
+    org.assertj.core.api.Assertions.assertThat(store.resultBytes(owner)).isEqualTo(10);
+  }
 }

@@ -103,6 +103,34 @@ abstract class TaskStoreContract {
     assertThat(store().list(alice)).hasSize(1);
   }
 
+  /** A task of the user's, ended now with a kept result of {@code bytes}. */
+  Versioned<TaskRecord> finishedWith(String owner, long bytes) throws Exception {
+    Versioned<TaskRecord> v = store().create(owner, pending(owner, Instant.now()));
+    v = store().update(owner, v, v.value().executing(Instant.now(), 1));
+    return store()
+        .update(
+            owner,
+            v,
+            v.value().finished(TaskStatus.FINISHED, Instant.now(), 0, null, null, bytes, null));
+  }
+
+  @Test
+  void resultBytesFollowTheRecordsThatKeepResults() throws Exception {
+    String owner = user();
+    assertThat(store().resultBytes(owner)).isZero();
+    Versioned<TaskRecord> small = finishedWith(owner, 1000);
+    finishedWith(owner, 2500);
+    store().create(owner, pending(owner, Instant.now())); // no result yet: nothing held
+    assertThat(store().resultBytes(owner)).isEqualTo(3500);
+    assertThat(store().resultBytes(user())).isZero();
+    // The figure is no task: lists show the three records alone.
+    assertThat(store().list(owner)).hasSize(3);
+
+    store().delete(owner, small.value().taskId());
+    assertThat(store().resultBytes(owner)).isEqualTo(2500);
+    assertThat(store().list(owner)).hasSize(2);
+  }
+
   @Test
   void aWatchSendsTheTasksThenEveryChange() throws Exception {
     String owner = user();

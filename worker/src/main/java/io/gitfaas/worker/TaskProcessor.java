@@ -128,6 +128,12 @@ public final class TaskProcessor implements TaskConsumer.Handler {
 
   private Disposition processInContext(TaskRequest request, long delivered)
       throws InterruptedException {
+    // Sharing first: with many users waiting most deliveries yield, and a yield needs no record.
+    if (fairShare.shouldYield(request.owner())) {
+      LOG.debug("task {} lets another user's tasks go first", request.taskId());
+      Metrics.counter("gitfaas.tasks.yielded").increment();
+      return Disposition.YIELD;
+    }
     Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
     if (found.isEmpty()) {
       LOG.warn(
@@ -142,11 +148,6 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       // A worker finished it but died before acknowledging.
       admission.release(request.owner(), request.taskId());
       return Disposition.ACK;
-    }
-    if (current.value().status() == TaskStatus.PENDING && fairShare.shouldYield(request.owner())) {
-      LOG.debug("task {} lets another user's tasks go first", request.taskId());
-      Metrics.counter("gitfaas.tasks.yielded").increment();
-      return Disposition.YIELD;
     }
     // Listening for a cancellation before the claim: one sent once the record says EXECUTING
     // finds the task here.

@@ -53,6 +53,13 @@ class ScaleAndSoakBenchmark {
   static final int MAX_WORKERS = 4;
   static final long TICKS_PER_SECOND = 100;
 
+  /**
+   * How long tasks are kept (TASK_TTL, 20 minutes in a deployment): short enough that what the
+   * stores keep reaches its steady size early in the soak, long enough that no task of the scale
+   * phase waits past it in the queue.
+   */
+  static final String KEPT = "3m";
+
   /** A task the load sent: its user, when it was due, and when its final status arrived. */
   record Sent(String taskId, int user, long dueNanos) {}
 
@@ -74,7 +81,7 @@ class ScaleAndSoakBenchmark {
   @Test
   void scaleToTheMaximumThenSoakAtHalfTheRate() throws Exception {
     int minutes = soakMinutes();
-    try (LocalStack stack = new LocalStack(Map.of())) {
+    try (LocalStack stack = new LocalStack(Map.of("TASK_TTL", KEPT))) {
       int frontendPort = FreePort.pick();
       Process frontend =
           stack.startJar("frontend", Map.of("FRONTEND_PORT", Integer.toString(frontendPort)));
@@ -112,7 +119,7 @@ class ScaleAndSoakBenchmark {
         sent.clear();
 
         Scale scale = scale(url, observer, state, watched);
-        Soak soak = soak(url, observer, watched, scale.rate() / 2, minutes);
+        Soak soak = soak(url, observer, watched, stack.nats.storeDir(), scale.rate() / 2, minutes);
         write(scale, soak, minutes);
       } finally {
         for (TaskEvents e : events == null ? new TaskEvents[0] : events) {
@@ -370,6 +377,7 @@ class ScaleAndSoakBenchmark {
       List<Long> latencies,
       int workers,
       double cpuSeconds,
+      long storedKb,
       Map<String, Long> rssKb) {}
 
   record Soak(
@@ -384,7 +392,8 @@ class ScaleAndSoakBenchmark {
       List<String> refusals) {}
 
   /** A task every 1/rate seconds, round robin over the users, for the given minutes. */
-  private Soak soak(String url, Process observer, Watched[] watched, double rate, int minutes)
+  private Soak soak(
+      String url, Process observer, Watched[] watched, Path natsStore, double rate, int minutes)
       throws Exception {
     long period = (long) (1e9 / rate);
     long start = System.nanoTime();
@@ -442,6 +451,7 @@ class ScaleAndSoakBenchmark {
                 List.of(),
                 workers(observer).size(),
                 (cpu - cpuMark) / (double) TICKS_PER_SECOND,
+                diskKb(natsStore),
                 rss));
         cpuMark = cpu;
         sentMark = sent.size();
@@ -476,6 +486,7 @@ class ScaleAndSoakBenchmark {
               latencies.getOrDefault(m.minute(), List.of()),
               m.workers(),
               m.cpuSeconds(),
+              m.storedKb(),
               m.rssKb()));
     }
     return new Soak(
@@ -516,6 +527,24 @@ class ScaleAndSoakBenchmark {
       out.put("worker " + h.pid(), Benchmarks.rssKb(h.pid()));
     }
     return out;
+  }
+
+  /** What the files under {@code dir} hold (KiB). */
+  static long diskKb(Path dir) throws Exception {
+    try (var files = Files.walk(dir)) {
+      return files
+              .filter(Files::isRegularFile)
+              .mapToLong(
+                  f -> {
+                    try {
+                      return Files.size(f);
+                    } catch (java.io.IOException gone) {
+                      return 0; // removed while we looked: expired
+                    }
+                  })
+              .sum()
+          / 1024;
+    }
   }
 
   static String mib(Map<String, Long> kb) {
@@ -583,7 +612,12 @@ class ScaleAndSoakBenchmark {
         .append(
             ". Every service from its jar as `make run` starts it (the frontend, the observer with"
                 + " its process scaler starting workers of one task each, nats-server, oauth2-proxy);"
-                + " the clients, the identity provider and the Git server in the benchmark's JVM.")
+                + " the clients, the identity provider and the Git server in the benchmark's JVM."
+                + " Tasks are kept "
+                + KEPT
+                + " (TASK_TTL; 20 minutes by default) so that what the stores keep reaches its"
+                + " steady size within the soak: with 20 minutes, nats-server's memory grows with"
+                + " the tasks it keeps for the whole of a 10-minute soak.")
         .append(
             " Tasks: a shell script (`echo`, `ls`) from a local Git server, through oauth2-proxy"
                 + " with each user's session cookie; an end is seen on the user's `/streamTasks`.\n\n");
@@ -655,26 +689,29 @@ class ScaleAndSoakBenchmark {
             soak.finished(),
             soak.refused(),
             soak.refusals().isEmpty() ? "" : " (" + soak.refusals() + ")"));
-    r.append("| minute | sent | p50 ms | p99 ms | workers | CPU-s |");
+    r.append("| minute | sent | p50 ms | p99 ms | workers | CPU-s | JetStream files MiB |");
     var processes = new java.util.LinkedHashSet<String>();
     soak.minutes().forEach(m -> processes.addAll(m.rssKb().keySet()));
     for (String name : processes) {
       r.append(" ").append(name.replaceAll(" \\(.*", "")).append(" MiB |");
     }
-    r.append("\n|---|---|---|---|---|---|").append("---|".repeat(processes.size())).append("\n");
+    r.append("\n|---|---|---|---|---|---|---|")
+        .append("---|".repeat(processes.size()))
+        .append("\n");
     for (Minute m : soak.minutes()) {
       double[] q =
           m.latencies().isEmpty() ? new double[] {0, 0, 0} : Benchmarks.percentiles(m.latencies());
       r.append(
           String.format(
               Locale.ROOT,
-              "| %d | %d | %.0f | %.0f | %d | %.1f |",
+              "| %d | %d | %.0f | %.0f | %d | %.1f | %d |",
               m.minute(),
               m.sent(),
               q[0],
               q[2],
               m.workers(),
-              m.cpuSeconds()));
+              m.cpuSeconds(),
+              m.storedKb() / 1024));
       for (String name : processes) {
         Long kb = m.rssKb().get(name);
         r.append(kb == null ? " - |" : " " + kb / 1024 + " |");
@@ -682,7 +719,9 @@ class ScaleAndSoakBenchmark {
       r.append("\n");
     }
     r.append("\nResident memory is read at the end of each minute; a worker that the observer")
-        .append(" stopped or started shows as `-` in the minutes it did not run.\n\n");
+        .append(" stopped or started shows as `-` in the minutes it did not run. JetStream files:")
+        .append(" what nats-server keeps on disk (records, queue, results, their indexes), which")
+        .append(" stops growing once tasks are older than TASK_TTL.\n\n");
 
     r.append("### Memory after the first and the last minute\n\n");
     r.append(

@@ -81,6 +81,11 @@ public final class NatsTestServer implements AutoCloseable {
     }
   }
 
+  /** Where the server keeps JetStream's files. */
+  public Path storeDir() {
+    return storeDir;
+  }
+
   /** The running server's process id. */
   public long pid() {
     return process.pid();

@@ -25,6 +25,28 @@ class NatsTaskStoreTest extends TaskStoreContract {
     return store;
   }
 
+  /**
+   * The quota is checked at every createTask and every finished task: it reads one key. (It was a
+   * pass over the records through a consumer each time, and a thousand of those within seconds met
+   * the stream's consumer limit.)
+   */
+  @org.junit.jupiter.api.Test
+  void theQuotaFigureIsOneReadAndMakesNoConsumer() throws Exception {
+    String owner = user();
+    finishedWith(owner, 100);
+    for (int i = 0; i < 1500; i++) {
+      org.assertj.core.api.Assertions.assertThat(store.resultBytes(owner)).isEqualTo(100);
+    }
+    var stream =
+        nats.connection()
+            .jetStreamManagement()
+            .getStreamInfo(
+                "KV_"
+                    + io.gitfaas.nats.NatsTopology.USER_BUCKET_PREFIX
+                    + io.gitfaas.task.UserKey.of(owner));
+    org.assertj.core.api.Assertions.assertThat(stream.getStreamState().getConsumerCount()).isZero();
+  }
+
   @org.junit.jupiter.api.Test
   void resultsOfRecordsThatEndedOverTheTtlAgoAreNotCounted() throws Exception {
     String owner = user();

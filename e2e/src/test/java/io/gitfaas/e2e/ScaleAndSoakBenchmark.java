@@ -60,9 +60,10 @@ class ScaleAndSoakBenchmark {
    */
   static final String KEPT = "3m";
 
-  /** A task the load sent: its user, when it was due, and when its final status arrived. */
+  /** A task the load sent: its user and when it was due. */
   record Sent(String taskId, int user, long dueNanos) {}
 
+  /** A task that ended: from when it was due to its final status on the stream, and that status. */
   record Ended(Sent sent, long millis, String status) {}
 
   /** A process the report follows, and whether it is a JVM (whose heap it reads with jcmd). */

@@ -194,7 +194,24 @@ final class LocalStack implements AutoCloseable {
       Path log = dir.resolve("worker-" + i + ".log");
       while (!Files.exists(log) || !Files.readString(log).contains(text)) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("worker " + i + " never logged '" + text + "'");
+          String tail =
+              Files.exists(log)
+                  ? String.join(
+                      "\n",
+                      Files.readAllLines(log).stream()
+                          .skip(Math.max(0, Files.readAllLines(log).size() - 30))
+                          .toList())
+                  : "(no log)";
+          Process p = workers.get(i);
+          throw new AssertionError(
+              "worker "
+                  + i
+                  + " never logged '"
+                  + text
+                  + "' ("
+                  + (p.isAlive() ? "still running" : "exited with " + p.exitValue())
+                  + "); its log ends:\n"
+                  + tail);
         }
         Thread.sleep(100);
       }

@@ -45,15 +45,21 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   private static final String LAST = "last.";
 
   private final JetStreamManagement jsm;
-  private final KeyValue inflight;
+  private final Connection connection;
+  // Null until the bucket exists: a worker may start before the frontend made it.
+  private volatile KeyValue inflight;
   private final Set<String> held = ConcurrentHashMap.newKeySet();
 
   /** The bucket's keys as the watch last saw them, with when each was put. */
   private final Map<String, Instant> seen = new ConcurrentHashMap<>();
 
-  private final Duration maxAge;
-  private final NatsKeyValueWatchSubscription watch;
+  /** How long a worker that could not watch the bucket waits before it tries again. */
+  static final Duration WATCH_RETRY = Duration.ofSeconds(5);
+
+  private volatile NatsKeyValueWatchSubscription watch;
+  private volatile Duration maxAge;
   private volatile boolean caughtUp;
+  private long nextWatchAttempt;
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -68,16 +74,8 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
    */
   public NatsFairShare(Connection connection, Duration refreshEvery) throws IOException {
     this.jsm = connection.jetStreamManagement();
-    this.inflight = connection.keyValue(NatsTopology.INFLIGHT_BUCKET);
-    try {
-      this.maxAge = inflight.getStatus().getTtl();
-      this.watch = inflight.watchAll(new Follower());
-    } catch (JetStreamApiException e) {
-      throw new IOException("could not watch the " + NatsTopology.INFLIGHT_BUCKET + " bucket", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while watching the inflight bucket", e);
-    }
+    this.connection = connection;
+    following();
     long every = refreshEvery.toMillis();
     refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
   }
@@ -90,8 +88,8 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
       if (inQueue.keySet().stream().allMatch(user::equals)) {
         return false; // nobody else is waiting: nothing to share
       }
-      if (!caughtUp) {
-        return false; // the watch is still reading the bucket: no figures to share by yet
+      if (!following() || !caughtUp) {
+        return false; // no figures to share by yet: the bucket is not watched, or not read yet
       }
       Map<String, Integer> running = new HashMap<>();
       Map<String, Instant> lastStarted = new HashMap<>();
@@ -112,6 +110,37 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
       return FairSharePolicy.shouldYield(user, inQueue, running, lastStarted);
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       LOG.warn("could not read the users' shares, running the task: {}", e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * Starts watching the bucket unless it is watched already; false while that cannot be done (the
+   * bucket is not made yet, NATS is away), trying again at most every {@link #WATCH_RETRY}.
+   */
+  private synchronized boolean following() {
+    if (watch != null) {
+      return true;
+    }
+    long now = System.nanoTime();
+    if (now - nextWatchAttempt < 0) {
+      return false;
+    }
+    nextWatchAttempt = now + WATCH_RETRY.toNanos();
+    try {
+      KeyValue bucket = connection.keyValue(NatsTopology.INFLIGHT_BUCKET);
+      maxAge = bucket.getStatus().getTtl();
+      watch = bucket.watchAll(new Follower());
+      inflight = bucket;
+      return true;
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      LOG.warn(
+          "cannot watch the {} bucket yet; tasks run in queue order meanwhile: {}",
+          NatsTopology.INFLIGHT_BUCKET,
+          e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return false;
     }
   }
@@ -143,7 +172,9 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
     return () -> {
       held.remove(key);
       try {
-        inflight.delete(key);
+        if (following()) {
+          inflight.delete(key);
+        }
       } catch (IOException | JetStreamApiException e) {
         LOG.warn("could not count task {} as ended (its key expires): {}", taskId, e.toString());
       }
@@ -168,9 +199,12 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
     held.forEach(this::put);
   }
 
+  /** Puts the key, once the bucket exists (the refresh puts the running tasks' keys again). */
   private void put(String key) {
     try {
-      inflight.put(key, RUNNING);
+      if (following()) {
+        inflight.put(key, RUNNING);
+      }
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       LOG.warn("could not count a running task ({}): {}", key, e.toString());
     }
@@ -180,7 +214,9 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   public void close() {
     refresher.shutdownNow();
     try {
-      watch.unsubscribe();
+      if (watch != null) {
+        watch.unsubscribe();
+      }
     } catch (RuntimeException e) {
       LOG.debug("watch of the inflight bucket already ended: {}", e.toString());
     }

@@ -24,6 +24,39 @@ class NatsFairShareIntegrationTest {
   static final String BOB = "bob@example.com";
 
   @Test
+  void aWorkerStartedBeforeTheBucketExistsRunsTasksThenSharesOnceItDoes() throws Exception {
+    try (NatsTestServer nats = new NatsTestServer();
+        Connection one = NatsConnector.connect(nats.settings(), "one");
+        Connection two = NatsConnector.connect(nats.settings(), "two")) {
+      Duration lease = Duration.ofSeconds(1);
+      // Nothing declared yet (the frontend makes the streams): the worker starts all the same.
+      try (NatsFairShare early = new NatsFairShare(two, lease.dividedBy(3))) {
+        assertThat(early.shouldYield(ALICE)).isFalse();
+        new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
+        var queue = new NatsTaskQueue(one);
+        for (String owner : List.of(ALICE, BOB)) {
+          queue.publish(
+              new TaskRequest(
+                  UUID.randomUUID(),
+                  owner,
+                  "https://example.com/r.git",
+                  null,
+                  List.of(),
+                  Instant.now()));
+        }
+        try (NatsFairShare other = new NatsFairShare(one, lease.dividedBy(3))) {
+          other.started(ALICE, UUID.randomUUID());
+          // Within a retry it watches the bucket, and lets bob's task go before alice's next.
+          await()
+              .atMost(NatsFairShare.WATCH_RETRY.multipliedBy(3))
+              .pollInterval(Duration.ofMillis(200))
+              .until(() -> early.shouldYield(ALICE));
+        }
+      }
+    }
+  }
+
+  @Test
   void workersSeeEachOthersTasksAndForgetADeadWorkersOnes() throws Exception {
     try (NatsTestServer nats = new NatsTestServer();
         Connection one = NatsConnector.connect(nats.settings(), "one");

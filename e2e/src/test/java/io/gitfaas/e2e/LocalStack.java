@@ -194,14 +194,9 @@ final class LocalStack implements AutoCloseable {
       Path log = dir.resolve("worker-" + i + ".log");
       while (!Files.exists(log) || !Files.readString(log).contains(text)) {
         if (System.nanoTime() > deadline) {
+          List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of("(no log)");
           String tail =
-              Files.exists(log)
-                  ? String.join(
-                      "\n",
-                      Files.readAllLines(log).stream()
-                          .skip(Math.max(0, Files.readAllLines(log).size() - 30))
-                          .toList())
-                  : "(no log)";
+              String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
           Process p = workers.get(i);
           throw new AssertionError(
               "worker "

@@ -318,24 +318,18 @@ class ScaleAndSoakBenchmark {
     return s;
   }
 
-  private static final Pattern METRICS_URL = Pattern.compile("metrics on (http://\\S+/metrics)");
+  private static final Pattern METRICS_PORT = Pattern.compile("metrics on http://[^:]+:(\\d+)/");
 
   /** Tasks the running workers handed back so another user's went first (their metrics). */
   static long yields(Process observer, Path state) throws Exception {
     double sum = 0;
     for (ProcessHandle w : workers(observer)) {
       Matcher m =
-          METRICS_URL.matcher(Files.readString(state.resolve("worker-" + w.pid() + ".log")));
+          METRICS_PORT.matcher(Files.readString(state.resolve("worker-" + w.pid() + ".log")));
       if (m.find()) {
-        var body =
-            java.net.http.HttpClient.newHttpClient()
-                .send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1))).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString())
-                .body();
         sum +=
             io.gitfaas.testkit.PrometheusText.sum(
-                io.gitfaas.testkit.PrometheusText.parse(body),
+                MetricsEndToEndTest.scrape(Integer.parseInt(m.group(1))),
                 "gitfaas_tasks_yielded_total",
                 Map.of());
       }

@@ -1,5 +1,6 @@
 package io.gitfaas.git;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -64,11 +65,7 @@ public final class BoundedResolver implements GitUrlPolicy.Resolver {
             1,
             TimeUnit.MINUTES,
             new ArrayBlockingQueue<>(queue),
-            r -> {
-              Thread t = new Thread(r, "host-lookup");
-              t.setDaemon(true);
-              return t;
-            },
+            DaemonThreads.named("host-lookup"),
             new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
   }

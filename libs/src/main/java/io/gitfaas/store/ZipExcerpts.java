@@ -1,5 +1,6 @@
 package io.gitfaas.store;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.store.ResultStore.Excerpt;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,12 +22,7 @@ import java.util.zip.ZipInputStream;
 final class ZipExcerpts {
   private static final int PIPE_BYTES = 64 * 1024;
   private static final ExecutorService FEEDERS =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "zip-excerpt-feeder");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("zip-excerpt-feeder"));
 
   private ZipExcerpts() {}
 

@@ -1,5 +1,6 @@
 package io.gitfaas.observer;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +27,7 @@ final class EngineHttp {
   static final int MAX_BODY = 16 << 20;
   private static final int MAX_LINE = 64 << 10;
   private static final ScheduledExecutorService DEADLINES =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "unix-http-deadlines");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("unix-http-deadlines"));
 
   private final DockerHost engine;
 

@@ -1,5 +1,6 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.nats.PullLoop;
@@ -34,12 +35,7 @@ public final class TaskConsumer {
   private final int concurrency;
   private final Duration lease;
   private final ScheduledExecutorService leases =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "lease-keeper");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("lease-keeper"));
   private final List<PullLoop> loops = new ArrayList<>();
 
   /** What is done with each message; {@link TaskProcessor} in a worker. */

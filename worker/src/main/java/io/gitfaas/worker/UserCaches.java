@@ -1,5 +1,6 @@
 package io.gitfaas.worker;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.worker.limits.DiskWatch;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -49,12 +50,7 @@ final class UserCaches {
 
   /** Trims in the background, one user at a time: a task's result never waits for it. */
   private final ExecutorService trimmer =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "cache-trimmer");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("cache-trimmer"));
 
   /**
    * The user's cache for {@code runtime}, created if needed and marked as just used; the user's

@@ -1,5 +1,6 @@
 package io.gitfaas.frontend.api;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.frontend.auth.Identity;
 import io.gitfaas.store.TaskStore;
 import io.gitfaas.task.TaskRecord;
@@ -30,12 +31,7 @@ public final class StreamRoutes implements AutoCloseable {
   private final TaskStore tasks;
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "event-streams");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-streams"));
 
   public StreamRoutes(OutputFeed output, TaskStore tasks, StreamSlots slots) {
     this.output = output;

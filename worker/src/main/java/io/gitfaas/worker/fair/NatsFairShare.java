@@ -1,5 +1,6 @@
 package io.gitfaas.worker.fair;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.UserKey;
 import io.nats.client.Connection;
@@ -61,12 +62,7 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   private volatile boolean caughtUp;
   private long nextWatchAttempt;
   private final ScheduledExecutorService refresher =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "fair-share-refresh");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fair-share-refresh"));
 
   /**
    * @param refreshEvery how often the keys of this worker's running tasks are put again: well
@@ -118,7 +114,11 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
    * Starts watching the bucket unless it is watched already; false while that cannot be done (the
    * bucket is not made yet, NATS is away), trying again at most every {@link #WATCH_RETRY}.
    */
-  private synchronized boolean following() {
+  private boolean following() {
+    return watch != null || startFollowing(); // every put asks: no lock once it follows
+  }
+
+  private synchronized boolean startFollowing() {
     if (watch != null) {
       return true;
     }

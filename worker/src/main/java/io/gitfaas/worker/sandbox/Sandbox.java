@@ -1,5 +1,6 @@
 package io.gitfaas.worker.sandbox;
 
+import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.worker.limits.Cgroups;
 import io.gitfaas.worker.limits.DiskWatch;
 import io.gitfaas.worker.limits.TaskCgroup;
@@ -50,12 +51,7 @@ public final class Sandbox {
   private final Path prlimit;
   private final Cgroups cgroups;
   private final ScheduledExecutorService watchdog =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "disk-watchdog");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("disk-watchdog"));
 
   public Sandbox(SandboxCommand command, Path prlimit, Cgroups cgroups) {
     this.command = command;

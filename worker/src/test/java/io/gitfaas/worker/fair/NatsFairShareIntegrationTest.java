@@ -23,6 +23,21 @@ class NatsFairShareIntegrationTest {
   static final String ALICE = "alice@example.com";
   static final String BOB = "bob@example.com";
 
+  /** One task for each owner named, in that order. */
+  static void queue(Connection connection, String... owners) {
+    var queue = new NatsTaskQueue(connection);
+    for (String owner : owners) {
+      queue.publish(
+          new TaskRequest(
+              UUID.randomUUID(),
+              owner,
+              "https://example.com/r.git",
+              null,
+              List.of(),
+              Instant.now()));
+    }
+  }
+
   @Test
   void aWorkerStartedBeforeTheBucketExistsRunsTasksThenSharesOnceItDoes() throws Exception {
     try (NatsTestServer nats = new NatsTestServer();
@@ -33,17 +48,7 @@ class NatsFairShareIntegrationTest {
       try (NatsFairShare early = new NatsFairShare(two, lease.dividedBy(3))) {
         assertThat(early.shouldYield(ALICE)).isFalse();
         new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
-        var queue = new NatsTaskQueue(one);
-        for (String owner : List.of(ALICE, BOB)) {
-          queue.publish(
-              new TaskRequest(
-                  UUID.randomUUID(),
-                  owner,
-                  "https://example.com/r.git",
-                  null,
-                  List.of(),
-                  Instant.now()));
-        }
+        queue(one, ALICE, BOB);
         try (NatsFairShare other = new NatsFairShare(one, lease.dividedBy(3))) {
           other.started(ALICE, UUID.randomUUID());
           // Within a retry it watches the bucket, and lets bob's task go before alice's next.
@@ -64,17 +69,7 @@ class NatsFairShareIntegrationTest {
       // A lease of 1 s: a running task's key lives 3 s after its last refresh.
       Duration lease = Duration.ofSeconds(1);
       new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
-      var queue = new NatsTaskQueue(one);
-      for (String owner : List.of(ALICE, ALICE, ALICE, BOB)) {
-        queue.publish(
-            new TaskRequest(
-                UUID.randomUUID(),
-                owner,
-                "https://example.com/r.git",
-                null,
-                List.of(),
-                Instant.now()));
-      }
+      queue(one, ALICE, ALICE, ALICE, BOB);
       NatsFairShare first = new NatsFairShare(one, lease.dividedBy(3));
       try (NatsFairShare second = new NatsFairShare(two, lease.dividedBy(3))) {
         // Nobody runs anything: equals, neither served yet, so queue order stands.

@@ -70,6 +70,12 @@ public final class WorkerMain {
       LOG.error("worker cannot start: {}", e.getMessage());
       System.exit(3);
       return;
+    } catch (IOException | RuntimeException e) {
+      // Exit, not just end main: the metrics endpoint's threads would keep a worker that takes
+      // no task alive.
+      LOG.error("worker cannot start", e);
+      System.exit(3);
+      return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

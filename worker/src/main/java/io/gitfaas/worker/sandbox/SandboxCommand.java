@@ -147,19 +147,45 @@ public final class SandboxCommand {
       if (bridge == null) {
         throw new IllegalStateException(BRIDGE_RESOURCE + " is missing from the worker");
       }
-      Files.write(identityDir.resolve("egress-bridge.py"), bridge.readAllBytes());
+      replace(identityDir.resolve("egress-bridge.py"), bridge.readAllBytes());
     }
-    Files.writeString(
+    replace(
         identityDir.resolve("passwd"),
-        "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-            + "task:x:"
-            + SANDBOX_UID
-            + ":"
-            + SANDBOX_UID
-            + ":task:/tmp:/usr/sbin/nologin\n"
-            + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
-    Files.writeString(
-        identityDir.resolve("group"), "root:x:0:\ntask:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n");
+        ("root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                + "task:x:"
+                + SANDBOX_UID
+                + ":"
+                + SANDBOX_UID
+                + ":task:/tmp:/usr/sbin/nologin\n"
+                + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    replace(
+        identityDir.resolve("group"),
+        ("root:x:0:\ntask:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Puts {@code content} at {@code target} in one step: written to a file of this writer's own
+   * first, then moved over. The workers of a host share the directory and start together, and a
+   * sandbox starting meanwhile sees the old file or the new one, never half of one.
+   */
+  private static void replace(Path target, byte[] content) throws java.io.IOException {
+    Path mine = Files.createTempFile(target.getParent(), ".new-", "");
+    try {
+      Files.write(mine, content);
+      moveOver(mine, target);
+    } finally {
+      Files.deleteIfExists(mine);
+    }
+  }
+
+  private static void moveOver(Path from, Path to) throws java.io.IOException {
+    Files.move(
+        from,
+        to,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void writeSeccompFilter(Path identityDir) throws java.io.IOException {
@@ -168,12 +194,20 @@ public final class SandboxCommand {
       if (in == null) {
         throw new IllegalStateException(SECCOMP_GENERATOR + " is missing from the worker");
       }
-      Files.write(generator, in.readAllBytes());
+      replace(generator, in.readAllBytes());
     }
-    Path filter = identityDir.resolve(SECCOMP_FILTER);
+    Path compiled = Files.createTempFile(identityDir, ".new-", "");
+    try {
+      compileSeccompFilter(generator, compiled);
+      moveOver(compiled, identityDir.resolve(SECCOMP_FILTER));
+    } finally {
+      Files.deleteIfExists(compiled);
+    }
+  }
+
+  private static void compileSeccompFilter(Path generator, Path filter) throws java.io.IOException {
     Process p =
-        new ProcessBuilder(
-                "/usr/bin/python3", "-I", generator.toString(), filter.toString() + ".new")
+        new ProcessBuilder("/usr/bin/python3", "-I", generator.toString(), filter.toString())
             .redirectErrorStream(true)
             .start();
     String out =
@@ -188,10 +222,5 @@ public final class SandboxCommand {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while compiling the syscall filter");
     }
-    Files.move(
-        Path.of(filter + ".new"),
-        filter,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

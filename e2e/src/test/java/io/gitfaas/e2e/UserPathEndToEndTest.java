@@ -155,7 +155,7 @@ class UserPathEndToEndTest extends OneWorkerStack {
     var erin = new ApiClient(stack.baseUrl(), stack.login("erin@example.com"));
     var received = new java.util.concurrent.LinkedBlockingQueue<String[]>();
     var receiver =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        io.gitfaas.http.JdkHttpServers.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/done",
         exchange -> {

@@ -1,6 +1,7 @@
 package io.gitfaas.metrics;
 
 import com.sun.net.httpserver.HttpServer;
+import io.gitfaas.http.JdkHttpServers;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,7 +40,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("service", service);
     Metrics.addRegistry(registry);
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    HttpServer server = JdkHttpServers.create(new InetSocketAddress(host, port), 0);
     server.createContext(
         "/metrics",
         exchange -> {

@@ -2,6 +2,7 @@ package io.gitfaas.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.gitfaas.http.JdkHttpServers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +38,8 @@ public final class GitHttpServer implements AutoCloseable {
   public GitHttpServer() {
     try {
       root = Files.createTempDirectory("gitfaas-git-");
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+      server =
+          JdkHttpServers.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

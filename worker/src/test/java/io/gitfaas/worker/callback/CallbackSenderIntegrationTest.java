@@ -10,6 +10,7 @@ import io.gitfaas.callback.NatsCallbackQueue;
 import io.gitfaas.config.Settings.GitSettings;
 import io.gitfaas.git.GitUrlPolicy;
 import io.gitfaas.git.RejectedUrlException;
+import io.gitfaas.http.JdkHttpServers;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.TaskRecord;
@@ -54,7 +55,7 @@ class CallbackSenderIntegrationTest {
   @BeforeEach
   void start() throws Exception {
     nats = new JetStreamFixture("callback-test");
-    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver = JdkHttpServers.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/hook",
         exchange -> {

@@ -34,6 +34,7 @@ public final class GitHttpServer implements AutoCloseable {
   private final Path root;
   private final HttpServer server;
   private final Map<String, String> redirects = new ConcurrentHashMap<>();
+  private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public GitHttpServer() {
     try {
@@ -178,15 +179,45 @@ public final class GitHttpServer implements AutoCloseable {
         message);
   }
 
+  /** Tags the head of {@code name.git}'s default branch with an annotated tag. */
+  public void tag(String name, String tag, String message) {
+    try {
+      git(
+          root.resolve(name + ".git"),
+          "-c",
+          "user.name=test",
+          "-c",
+          "user.email=test@example.com",
+          "tag",
+          "-a",
+          tag,
+          "-m",
+          message);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Requests under {@code fromPath} get a 302 to {@code location}. */
   public String redirect(String fromPath, String location) {
     redirects.put(fromPath, location);
     return baseUrl() + fromPath;
   }
 
+  /** The requests served so far, in order, each as its method and path ("GET /a.git/info/refs"). */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** The requests served so far for the repository {@code name.git}. */
+  public List<String> requests(String name) {
+    return requests.stream().filter(r -> r.contains(" /" + name + ".git/")).toList();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
+      requests.add(exchange.getRequestMethod() + " " + path);
       for (var r : redirects.entrySet()) {
         if (path.startsWith(r.getKey())) {
           String rest = path.substring(r.getKey().length());

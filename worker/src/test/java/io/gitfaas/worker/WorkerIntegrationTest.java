@@ -446,9 +446,21 @@ class WorkerIntegrationTest {
             "moving",
             Map.of("run.sh", "cat data.txt\necho changed > data.txt\n", "data.txt", "one\n"));
     TaskRecord first = runToEnd(url, List.of());
+    List<String> cloned = git.requests("moving");
     TaskRecord second = runToEnd(url, List.of());
+    List<String> asked = since(cloned.size(), git.requests("moving"));
     git.commit("moving", Map.of("data.txt", "two\n"));
+    int before = git.requests("moving").size();
     TaskRecord third = runToEnd(url, List.of());
+    List<String> fetched = since(before, git.requests("moving"));
+
+    // One advertisement of the refs serves both the question (which commit is the branch on?)
+    // and, when that commit is not kept, the fetch: a push costs what a first clone costs.
+    String advertisement = "GET /moving.git/info/refs";
+    String pack = "POST /moving.git/git-upload-pack";
+    assertThat(cloned).containsExactly(advertisement, pack);
+    assertThat(asked).containsExactly(advertisement);
+    assertThat(fetched).containsExactly(advertisement, pack);
 
     assertThat(text(zip(first), "result.json")).contains("\"clone\"");
     assertThat(text(zip(first), "stdout.txt")).isEqualTo("one\n");
@@ -466,8 +478,15 @@ class WorkerIntegrationTest {
             .readTree(text(zip(first), "result.json"))
             .get("commit")
             .asText();
+    int beforePinned = git.requests("moving").size();
     TaskRecord pinned = runToEnd(url, oldCommit, List.of());
+    assertThat(since(beforePinned, git.requests("moving"))).isEmpty();
     assertThat(text(zip(pinned), "result.json")).contains("\"clone: reused\"");
     assertThat(text(zip(pinned), "stdout.txt")).isEqualTo("one\n");
+  }
+
+  /** The requests made after the first {@code earlier}. */
+  private static List<String> since(int earlier, List<String> now) {
+    return now.subList(earlier, now.size());
   }
 }

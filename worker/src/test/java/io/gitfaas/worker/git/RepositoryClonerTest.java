@@ -83,4 +83,81 @@ class RepositoryClonerTest {
         .isInstanceOf(CloneException.class)
         .hasMessageContaining("larger than 64 KiB");
   }
+
+  static final RepositoryCloner.KeptCopies NONE_KEPT = commit -> false;
+
+  @Test
+  void fetchesABranchAsAShallowRepositoryGitCanRead() throws Exception {
+    String url = git.createRepo("fetched", GoRepos.hello());
+    git.commit("fetched", Map.of("second.txt", "2\n"));
+    Path src = dir.resolve("src");
+    var fetched = cloner(1 << 20).fetch(url, "main", src, Duration.ofSeconds(30), NONE_KEPT);
+
+    assertThat(fetched.restored()).isFalse();
+    // Only what Git reads: a kept copy is copied for every task on its commit.
+    try (var files = java.nio.file.Files.walk(src.resolve(".git"))) {
+      assertThat(files.map(f -> src.resolve(".git").relativize(f).toString()))
+          .filteredOn(name -> !name.startsWith("objects/pack/pack-"))
+          .containsExactlyInAnyOrder(
+              "", "HEAD", "config", "index", "shallow", "objects", "objects/pack", "refs");
+    }
+    assertThat(src.resolve("second.txt")).hasContent("2");
+    // Git itself reads it: one commit deep, the commit checked out, nothing changed.
+    assertThat(gitOutput(src, "rev-parse", "HEAD")).isEqualTo(fetched.commit());
+    assertThat(gitOutput(src, "rev-list", "--count", "HEAD")).isEqualTo("1");
+    assertThat(gitOutput(src, "status", "--porcelain")).isEmpty();
+  }
+
+  @Test
+  void aKeptCopyOfTheAdvertisedCommitIsUsedAndNothingIsFetched() throws Exception {
+    String url = git.createRepo("keptcopy", GoRepos.hello());
+    String head = cloner(1 << 20).clone(url, null, dir.resolve("a"), Duration.ofSeconds(30));
+    int before = git.requests("keptcopy").size();
+    var asked = new java.util.ArrayList<String>();
+    var fetched =
+        cloner(1 << 20)
+            .fetch(
+                url,
+                null,
+                dir.resolve("b"),
+                Duration.ofSeconds(30),
+                commit -> {
+                  asked.add(commit);
+                  return true;
+                });
+
+    assertThat(fetched).isEqualTo(new RepositoryCloner.Fetched(head, true));
+    assertThat(asked).containsExactly(head);
+    assertThat(git.requests("keptcopy").subList(before, git.requests("keptcopy").size()))
+        .containsExactly("GET /keptcopy.git/info/refs");
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
+
+  @Test
+  void aTagIsFetchedAsItsCommitAndAnUnknownRefIsNamed() throws Exception {
+    String url = git.createRepo("tagged", GoRepos.hello());
+    Path work = dir.resolve("w");
+    String head = cloner(1 << 20).clone(url, null, work, Duration.ofSeconds(30));
+    git.tag("tagged", "v1", "release one");
+    var fetched =
+        cloner(1 << 20).fetch(url, "v1", dir.resolve("src"), Duration.ofSeconds(30), NONE_KEPT);
+    assertThat(fetched.commit()).isEqualTo(head);
+    assertThat(dir.resolve("src/main.go")).exists();
+
+    assertThatThrownBy(
+            () ->
+                cloner(1 << 20)
+                    .fetch(url, "nope", dir.resolve("x"), Duration.ofSeconds(30), NONE_KEPT))
+        .isInstanceOf(CloneException.class)
+        .hasMessage("ref 'nope' not found");
+  }
+
+  private static String gitOutput(Path dir, String... args) throws Exception {
+    var command = new java.util.ArrayList<>(java.util.List.of("git", "-C", dir.toString()));
+    command.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
 }

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A process and all its descendants, from one pass over /proc. ProcessHandle.descendants() is no
@@ -45,6 +47,36 @@ final class ProcessTree {
       next.addAll(children.getOrDefault(pid, List.of()));
     }
     return tree;
+  }
+
+  /**
+   * The children of a process, from the kernel's list of each of its threads' children; empty when
+   * this kernel keeps no such list (built without CONFIG_PROC_CHILDREN). A process that has exited
+   * has none.
+   */
+  static Optional<List<Long>> children(long pid) {
+    List<Long> children = new ArrayList<>();
+    try (DirectoryStream<Path> threads = Files.newDirectoryStream(PROC.resolve(pid + "/task"))) {
+      for (Path thread : threads) {
+        String list;
+        try {
+          list = Files.readString(thread.resolve("children"), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+          if (Files.isDirectory(thread)) {
+            return Optional.empty(); // no list on this kernel
+          }
+          continue; // the thread has ended
+        }
+        for (String child : list.trim().split(" ")) {
+          if (!child.isEmpty()) {
+            children.add(Long.parseLong(child));
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the process has exited: it has no children to move
+    }
+    return Optional.of(children);
   }
 
   /** The parent pid from /proc/N/stat (after the command name, which may hold any bytes). */

@@ -9,17 +9,22 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -52,6 +57,10 @@ public final class Sandbox {
   private final Cgroups cgroups;
   private final ScheduledExecutorService watchdog =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("disk-watchdog"));
+
+  /** Copies the programs' output; a thread made per program cost about a millisecond a run. */
+  private static final ExecutorService OUTPUT_COPIES =
+      Executors.newCachedThreadPool(DaemonThreads.named("sandbox-output"));
 
   public Sandbox(SandboxCommand command, Path prlimit, Cgroups cgroups) {
     this.command = command;
@@ -119,8 +128,8 @@ public final class Sandbox {
           merged
               ? null
               : new CappedCopy(process.getErrorStream(), stderr, spec.maxOutputBytes(), onStderr);
-      Thread outThread = daemon("sandbox-stdout", out);
-      Thread errThread = merged ? null : daemon("sandbox-stderr", err);
+      Future<?> outCopy = OUTPUT_COPIES.submit(out);
+      Future<?> errCopy = merged ? null : OUTPUT_COPIES.submit(err);
       AtomicBoolean diskExceeded = new AtomicBoolean();
       AtomicBoolean memoryExceeded = new AtomicBoolean();
       AtomicBoolean processesExceeded = new AtomicBoolean();
@@ -144,9 +153,9 @@ public final class Sandbox {
       }
       Duration wall = Duration.ofNanos(System.nanoTime() - start);
       // The pipes close when the last process of the sandbox is gone, which is now.
-      outThread.join(5_000);
-      if (errThread != null) {
-        errThread.join(5_000);
+      awaitCopy(outCopy);
+      if (errCopy != null) {
+        awaitCopy(errCopy);
       }
       TaskCgroup.Usage usage = cgroup.usage();
       return new SandboxResult(
@@ -167,13 +176,33 @@ public final class Sandbox {
   }
 
   /**
-   * Moves bubblewrap and every process it has forked so far into the cgroup. Each pass moves what
-   * it finds; a process forked by one already moved is born inside, so the first pass that finds
-   * nothing new leaves nothing outside. The program itself has not started yet: bubblewrap is
-   * blocked on its stdin.
+   * Moves bubblewrap and every process it has forked so far into the cgroup; the program itself has
+   * not started yet (bubblewrap's sandbox process is blocked on its stdin). A process is moved
+   * before its children are listed, so whatever it forks from then on is born inside, and what it
+   * forked before is on the list: the kernel's list of each thread's children
+   * (/proc/PID/task/TID/children), a few reads. Where the kernel keeps no such list, every process
+   * on the host is looked at, pass after pass, until one finds nothing new (milliseconds per pass).
    */
   private static void joinAll(Process process, TaskCgroup cgroup) throws IOException {
     Set<Long> moved = new HashSet<>();
+    ArrayDeque<Long> next = new ArrayDeque<>(List.of(process.pid()));
+    while (!next.isEmpty()) {
+      long pid = next.poll();
+      if (!moved.add(pid)) {
+        continue;
+      }
+      join(cgroup, pid);
+      Optional<List<Long>> children = ProcessTree.children(pid);
+      if (children.isEmpty()) {
+        joinByScanning(process, cgroup, moved);
+        return;
+      }
+      next.addAll(children.get());
+    }
+  }
+
+  private static void joinByScanning(Process process, TaskCgroup cgroup, Set<Long> moved)
+      throws IOException {
     boolean found = true;
     while (found) {
       found = false;
@@ -183,14 +212,19 @@ public final class Sandbox {
       for (ProcessHandle h : all) {
         if (moved.add(h.pid())) {
           found = true;
-          try {
-            cgroup.join(h.pid());
-          } catch (IOException e) {
-            if (h.isAlive()) {
-              throw e;
-            }
-          }
+          join(cgroup, h.pid());
         }
+      }
+    }
+  }
+
+  /** Moves one process; one that has exited meanwhile needs no moving. */
+  private static void join(TaskCgroup cgroup, long pid) throws IOException {
+    try {
+      cgroup.join(pid);
+    } catch (IOException e) {
+      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        throw e;
       }
     }
   }
@@ -344,10 +378,12 @@ public final class Sandbox {
     }
   }
 
-  private static Thread daemon(String name, Runnable body) {
-    Thread t = new Thread(body, name);
-    t.setDaemon(true);
-    t.start();
-    return t;
+  /** Waits up to 5 s for an output copy, which ends when the pipe closes. */
+  private static void awaitCopy(Future<?> copy) throws InterruptedException {
+    try {
+      copy.get(5, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("sandbox output copy did not end cleanly: {}", e.toString());
+    }
   }
 }

@@ -46,7 +46,15 @@ class Benchmarks {
   }
 
   /** One task's latency and where its time went (result.json's timings). */
-  record Sample(String taskId, long millis) {}
+  /**
+   * One task as the client saw it: when it sent createTask, when the event saying the task ended
+   * came, and the record that event carried (null where only the latency was kept).
+   */
+  record Sample(String taskId, long millis, Instant sent, Instant seen, JsonNode done) {
+    Sample(String taskId, long millis) {
+      this(taskId, millis, null, null, null);
+    }
+  }
 
   /** createTask until the task list's event stream says the task finished. */
   static Sample runOne(ApiClient client, TaskEvents events, String url) throws Exception {
@@ -55,12 +63,47 @@ class Benchmarks {
 
   static Sample runOne(ApiClient client, TaskEvents events, String url, String ref)
       throws Exception {
+    Instant sent = Instant.now();
     long start = System.nanoTime();
     String id = client.createTaskAt(url, ref);
     JsonNode done = events.terminal(id, Duration.ofMinutes(3));
     long millis = (System.nanoTime() - start) / 1_000_000;
+    Instant seen = Instant.now();
     assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("FINISHED");
-    return new Sample(id, millis);
+    return new Sample(id, millis, sent, seen, done);
+  }
+
+  /**
+   * p50 of each hop of a task, from the client's clock and the record's times (one machine, one
+   * clock): the request reaching the frontend (createdAt), the frontend's admission, record and
+   * enqueueing and the worker's pull and claim (startedAt), the worker's work besides the run
+   * (finishedAt, just before the final status is written, less the run), the run, and the final
+   * status reaching the client.
+   */
+  static Map<String, Double> hops(ApiClient client, List<Sample> samples) throws Exception {
+    Map<String, List<Long>> hops = new java.util.LinkedHashMap<>();
+    for (Sample s : samples) {
+      Instant created = Instant.parse(s.done().get("createdAt").asText());
+      Instant started = Instant.parse(s.done().get("startedAt").asText());
+      Instant finished = Instant.parse(s.done().get("finishedAt").asText());
+      long run = resultJson(client, s.taskId()).get("timingsMs").path("run").asLong(0) * 1000;
+      add(hops, "the request reaching the frontend", micros(s.sent(), created));
+      add(hops, "admission, record, queue, pull, claim", micros(created, started));
+      add(hops, "in the worker, besides the run", micros(started, finished) - run);
+      add(hops, "the run (sandbox included)", run);
+      add(hops, "the final status reaching the client", micros(finished, s.seen()));
+    }
+    Map<String, Double> out = new java.util.LinkedHashMap<>();
+    hops.forEach((hop, values) -> out.put(hop, p50(values) / 1000));
+    return out;
+  }
+
+  private static void add(Map<String, List<Long>> hops, String hop, long micros) {
+    hops.computeIfAbsent(hop, h -> new ArrayList<>()).add(micros);
+  }
+
+  private static long micros(Instant from, Instant to) {
+    return Duration.between(from, to).toNanos() / 1000;
   }
 
   static List<Long> millis(List<Sample> samples) {
@@ -330,6 +373,7 @@ class Benchmarks {
       Map<String, Double> coldPhases = breakdown(s -> alice, cold);
       Map<String, Double> warmPhases = breakdown(s -> alice, warm);
       Map<String, Double> pinnedPhases = breakdown(s -> alice, pinned);
+      Map<String, Double> pinnedHops = hops(alice, pinned);
       aliceEvents.close();
 
       // 4. REST: getTaskStatus, direct, through oauth2-proxy, and the raw KV get floor.
@@ -402,6 +446,7 @@ class Benchmarks {
           coldPhases,
           warmPhases,
           pinnedPhases,
+          pinnedHops,
           lsRemote,
           bare,
           clone,
@@ -558,6 +603,7 @@ class Benchmarks {
       Map<String, Double> coldPhases,
       Map<String, Double> warmPhases,
       Map<String, Double> pinnedPhases,
+      Map<String, Double> pinnedHops,
       List<Long> lsRemote,
       List<Long> bare,
       List<Long> clone,
@@ -642,6 +688,10 @@ class Benchmarks {
               p.get("run"),
               p.get("rest")));
     }
+    r.append(
+        "\nThe same commit named by its id, hop by hop (p50, ms; the client's clock and the"
+            + " record's times, one machine):\n\n| hop | ms |\n|---|---|\n");
+    pinnedHops.forEach((hop, ms) -> r.append(String.format("| %s | %.1f |%n", hop, ms)));
     int cores = Runtime.getRuntime().availableProcessors();
     double cpuBound = cores / (cpuSeconds / 200);
     r.append(
@@ -734,7 +784,7 @@ class Benchmarks {
     double branch = p50(warm) / p50(sandboxed);
     r.append(
         String.format(
-            "| the same, the commit named by its branch (the server is asked which commit that is) | %.1fx, %+.0f ms (ls-remote alone: %.0f ms) | %s |%n",
+            "| the same, the commit named by its branch (the server is asked which commit that is) | %.1fx, %+.0f ms (git ls-remote alone: %.0f ms) | %s |%n",
             branch, p50(warm) - p50(sandboxed), p50(lsRemote), branch <= 2 ? "yes" : "no"));
     double rest = direct[0] / raw[0];
     r.append(
@@ -753,25 +803,30 @@ class Benchmarks {
     r.append(
         String.format(
             "%n## Where the time goes, and what would close the gaps%n%n"
-                + "- **The service's own path** is the `queued` and `rest` columns above: %.0f ms for a"
-                + " repeated commit named by its id. It is the createTask request through oauth2-proxy"
-                + " (the quota's figure, the admission's read and compare-and-set, the record, the"
-                + " enqueue: five JetStream round trips), the pull, the record's read, the"
-                + " fair-sharing figures and the claim, the zip, the quota's figure again and the"
-                + " object store (%s), the final status and its event back through oauth2-proxy."
-                + " Timed inside the worker (a build with marks at each step, 100 tasks after 300"
-                + " of warm-up): from the message to the sandbox 3 to 4 ms, restoring the kept"
-                + " clone 5 to 7 ms of that path when the workspace is on this machine's ext4"
-                + " `/tmp` (strace: each mkdir 0.35 ms there against 0.07 ms in a quiet directory),"
-                + " 0.7 ms with `WORKER_WORK_DIR` on a tmpfs, where the whole task took 38.7 ms"
-                + " p50 (1.9x the run). The clone phase of the table is that restore.%n"
-                + "- **A branch** costs a question to the Git server (here `git ls-remote` takes"
-                + " %.0f ms, mostly `git http-backend` starting): the commit a branch is on can only"
-                + " be known by asking, unless a ref is trusted for a while, which would run a stale"
-                + " commit after a push. Naming the commit by its id skips it.%n"
-                + "- **A new commit** adds to the floor the same service path, and a sandbox around"
-                + " each build step: running the binary in the sandbox takes %.0f ms, directly %.0f"
-                + " ms.%n"
+                + "- **The service's own path** is the `queued` and `rest` columns above, %.0f ms"
+                + " for a repeated commit named by its id, hop by hop in the table after them: the"
+                + " request through oauth2-proxy; the frontend's five JetStream round trips (the"
+                + " quota's figure, the admission's read and compare-and-set, the record, the"
+                + " enqueue); the worker's pull, the record's read and the claim; in the worker the"
+                + " workspace, the kept clone and build copied in (about 1 ms together: a kept"
+                + " clone's `.git` holds only what Git reads), the zip, the quota's figure and the"
+                + " object store (%s); the final status and its event back through oauth2-proxy."
+                + " No hop stands out: each is one to a few local round trips of about a"
+                + " millisecond here. The ratio to a bare run grew as the sandbox got cheaper: a"
+                + " sandboxed run took 21 ms when joining the cgroup scanned every process on the"
+                + " host, %.0f ms now, and the service's path did not shrink with it. Closing the"
+                + " gap to 2x would take fewer hops rather than faster ones: one write for the"
+                + " admission and the record, a claim without a read first.%n"
+                + "- **A branch** costs one request to the Git server, the advertisement of its refs"
+                + " (the `clone` column of the warm row), before the kept clone of that commit is"
+                + " copied in; `git ls-remote` takes %.0f ms because git asks with protocol"
+                + " version 2 (two requests). The commit a branch is on can only be known by asking,"
+                + " unless a ref is trusted for a while, which would run a stale commit after a"
+                + " push. Naming the commit by its id skips it.%n"
+                + "- **A push** (a new commit) is one advertisement and one fetch on the same"
+                + " connection, then the build in a sandbox (`go build`, the sandbox's start and"
+                + " keeping the build for the next task), then the run: running the binary in the"
+                + " sandbox takes %.0f ms, directly %.0f ms.%n"
                 + "- **getTaskStatus**: the route passes the stored JSON on (no parsing), but each"
                 + " request still costs an HTTP parse and write in Jetty and one NATS request; a JFR"
                 + " profile of the frontend under this load (`-XX:StartFlightRecording`, profile"
@@ -782,6 +837,7 @@ class Benchmarks {
                 + " reaches its steady rate, which is why the passes repeat until it settles.%n",
             pinnedPhases.get("queued") + pinnedPhases.get("rest"),
             "2 to 3 ms together, from the worker's log",
+            p50(sandboxed),
             p50(lsRemote),
             p50(sandboxed),
             p50(bare)));

@@ -45,6 +45,9 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   private static final String RUN = "run.";
   private static final String LAST = "last.";
 
+  /** Where a put of a key of the bucket is published (what the KV client's put publishes to). */
+  private static final String KV_SUBJECT = "$KV." + NatsTopology.INFLIGHT_BUCKET + ".";
+
   private final JetStreamManagement jsm;
   private final Connection connection;
   // Null until the bucket exists: a worker may start before the frontend made it.
@@ -167,8 +170,10 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
     String user = UserKey.of(owner);
     String key = RUN + user + "." + taskId;
     held.add(key);
-    put(key);
-    put(LAST + user);
+    // Not waited for: the task's start does not wait on the figures other workers share by; the
+    // delete at its end follows on the same connection, so it lands after them.
+    putSoon(key);
+    putSoon(LAST + user);
     return () -> {
       held.remove(key);
       try {
@@ -197,6 +202,26 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
 
   private void refresh() {
     held.forEach(this::put);
+  }
+
+  /** Puts the key without waiting for the answer, once the bucket exists. */
+  private void putSoon(String key) {
+    if (!following()) {
+      return;
+    }
+    try {
+      connection
+          .jetStream()
+          .publishAsync(KV_SUBJECT + key, RUNNING)
+          .whenComplete(
+              (ack, e) -> {
+                if (e != null) {
+                  LOG.warn("could not count a running task ({}): {}", key, e.toString());
+                }
+              });
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not count a running task ({}): {}", key, e.toString());
+    }
   }
 
   /** Puts the key, once the bucket exists (the refresh puts the running tasks' keys again). */

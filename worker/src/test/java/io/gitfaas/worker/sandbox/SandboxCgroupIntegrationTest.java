@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,39 +20,10 @@ class SandboxCgroupIntegrationTest {
   void everyProcessOfTheSandboxIsInTheProgramsGroup() throws Exception {
     Cgroups cgroups = Cgroups.detect(Path.of("/sys/fs/cgroup"));
     assumeTrue(cgroups.available(), "this host gives the worker no cgroup");
-    SandboxCommand.writeIdentity(dir.resolve("id"));
-    Sandbox sandbox =
-        new Sandbox(
-            new SandboxCommand(Path.of("/usr/bin/bwrap"), dir.resolve("id")),
-            Path.of("/usr/bin/prlimit"),
-            cgroups);
-    SandboxSpec spec =
-        new SandboxSpec(
-            List.of("/bin/sh", "-c", "sleep 30 & sleep 30"),
-            "/",
-            Map.of(),
-            Map.of(),
-            Map.of("PATH", "/usr/bin:/bin"),
-            false,
-            Duration.ofSeconds(20),
-            1 << 20,
-            new SandboxSpec.Limits(96L << 20, 64, 64L << 20, List.of()));
     Cancellation cancellation = new Cancellation();
     var running =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return sandbox.run(
-                    spec,
-                    dir.resolve("out"),
-                    dir.resolve("err"),
-                    OutputListener.NONE,
-                    OutputListener.NONE,
-                    cancellation);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+        SandboxRuns.start(
+            dir, cgroups, List.of("/bin/sh", "-c", "sleep 30 & sleep 30"), cancellation);
     try {
       // bubblewrap, its sandbox process, the shell and its two sleeps
       await()

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,47 +20,19 @@ class SandboxWithoutCgroupsIntegrationTest {
   }
 
   SandboxResult run(List<String> command, Cancellation cancellation) throws Exception {
-    SandboxCommand.writeIdentity(dir.resolve("id"));
-    Sandbox sandbox =
-        new Sandbox(
-            new SandboxCommand(Path.of("/usr/bin/bwrap"), dir.resolve("id")),
-            Path.of("/usr/bin/prlimit"),
-            Cgroups.NONE);
-    SandboxSpec spec =
-        new SandboxSpec(
-            command,
-            "/",
-            Map.of(),
-            Map.of(),
-            Map.of("PATH", "/usr/bin:/bin"),
-            false,
-            Duration.ofSeconds(20),
-            1 << 20,
-            new SandboxSpec.Limits(96L << 20, 64, 64L << 20, List.of()));
-    return sandbox.run(
-        spec,
-        dir.resolve("out"),
-        dir.resolve("err"),
-        OutputListener.NONE,
-        OutputListener.NONE,
-        cancellation);
+    return SandboxRuns.run(dir, Cgroups.NONE, command, cancellation);
   }
 
   @Test
   void aCancelledProgramIsKilledWithEveryProcessItStarted() throws Exception {
     Cancellation cancellation = new Cancellation();
+    // A child that leaves its session, and a parent that waits.
     var running =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                // A child that leaves its session, and a parent that waits.
-                return run(
-                    List.of("/bin/bash", "-c", "echo started; (setsid sleep 60 &); sleep 60"),
-                    cancellation);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+        SandboxRuns.start(
+            dir,
+            Cgroups.NONE,
+            List.of("/bin/bash", "-c", "echo started; (setsid sleep 60 &); sleep 60"),
+            cancellation);
     Path out = dir.resolve("out");
     while (!Files.exists(out) || !Files.readString(out).contains("started")) {
       assertThat(running).isNotDone();

@@ -41,7 +41,12 @@ public final class TaskConsumer {
   /** What is done with each message; {@link TaskProcessor} in a worker. */
   @FunctionalInterface
   public interface Handler {
-    Disposition process(TaskRequest request, long delivered) throws InterruptedException;
+    /**
+     * @param delivered how often the queue has handed the task out, this time included
+     * @param queuedBehind how many tasks the queue held behind it (JetStream's pending count)
+     */
+    Disposition process(TaskRequest request, long delivered, long queuedBehind)
+        throws InterruptedException;
   }
 
   /**
@@ -116,7 +121,9 @@ public final class TaskConsumer {
         leases.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
     Disposition disposition;
     try {
-      disposition = processor.process(request, msg.metaData().deliveredCount());
+      disposition =
+          processor.process(
+              request, msg.metaData().deliveredCount(), msg.metaData().pendingCount());
     } catch (InterruptedException e) {
       msg.nak();
       throw e;

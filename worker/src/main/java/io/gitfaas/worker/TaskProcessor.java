@@ -112,7 +112,8 @@ public final class TaskProcessor implements TaskConsumer.Handler {
    * message as the answer says.
    */
   @Override
-  public Disposition process(TaskRequest request, long delivered) throws InterruptedException {
+  public Disposition process(TaskRequest request, long delivered, long queuedBehind)
+      throws InterruptedException {
     // Every line about the task names it, its user and the request that created it.
     MDC.put("taskId", request.taskId().toString());
     MDC.put("user", UserKey.of(request.owner()));
@@ -120,16 +121,16 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       MDC.put("requestId", request.requestId());
     }
     try {
-      return processInContext(request, delivered);
+      return processInContext(request, delivered, queuedBehind);
     } finally {
       MDC.clear();
     }
   }
 
-  private Disposition processInContext(TaskRequest request, long delivered)
+  private Disposition processInContext(TaskRequest request, long delivered, long queuedBehind)
       throws InterruptedException {
     // Sharing first: with many users waiting most deliveries yield, and a yield needs no record.
-    if (fairShare.shouldYield(request.owner())) {
+    if (fairShare.shouldYield(request.owner(), queuedBehind)) {
       LOG.debug("task {} lets another user's tasks go first", request.taskId());
       Metrics.counter("gitfaas.tasks.yielded").increment();
       return Disposition.YIELD;

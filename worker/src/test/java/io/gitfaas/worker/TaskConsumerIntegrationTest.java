@@ -32,7 +32,7 @@ class TaskConsumerIntegrationTest {
         TaskConsumer consumer =
             new TaskConsumer(
                 connection,
-                (task, delivered) -> {
+                (task, delivered, queuedBehind) -> {
                   if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("one bad message");
                   }

@@ -14,6 +14,7 @@ import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.task.UserKey;
 import io.gitfaas.worker.TaskProcessor.Disposition;
+import io.gitfaas.worker.fair.FairShare;
 import io.gitfaas.worker.fair.InMemoryFairShare;
 import io.gitfaas.worker.result.Outcome;
 import io.gitfaas.worker.result.Reasons;
@@ -113,7 +114,7 @@ class TaskProcessorTest {
   void aNewTaskRunsAndIsAcknowledgedAfterItsStatus() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isEqualTo(1);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(1);
@@ -138,7 +139,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("the answer is 42\n", "x".repeat(10_000));
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).contains("was not kept").contains("USER_RESULT_QUOTA");
     assertThat(record(r).resultBytes()).isNull();
@@ -156,7 +157,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("in the zip\n", "");
 
-    processor().process(r, 1);
+    processor().process(r, 1, FairShare.BEHIND_UNKNOWN);
     assertThat(record(r).outputHeads()).isNull();
   }
 
@@ -186,8 +187,8 @@ class TaskProcessorTest {
     tasks.create(OWNER, TaskRecord.pending(request));
     admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
 
-    processor().process(plain, 1);
-    processor().process(request, 1);
+    processor().process(plain, 1, FairShare.BEHIND_UNKNOWN);
+    processor().process(request, 1, FairShare.BEHIND_UNKNOWN);
     assertThat(callbacks.queued()).hasSize(1);
     var callback = callbacks.queued().get(0);
     assertThat(callback.url()).isEqualTo("https://hook/x");
@@ -210,7 +211,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(0, null).build();
         };
 
-    processor().process(request, 1);
+    processor().process(request, 1, FairShare.BEHIND_UNKNOWN);
     assertThat(seen)
         .containsEntry("taskId", request.taskId().toString())
         .containsEntry("user", io.gitfaas.task.UserKey.of(OWNER))
@@ -224,7 +225,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     cancels.heard(r.taskId()); // the signal came while the message was on its way
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
@@ -244,7 +245,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(137, 9).build();
         };
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
     assertThat(record(r).exitCode()).isEqualTo(137);
@@ -261,7 +262,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("", "disk full?\n");
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason())
         .contains("could not be kept")
@@ -277,7 +278,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     claimedBy(r, 1);
 
-    assertThat(processor().process(r, 2)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 2, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(2);
     assertThat(results.size(OWNER, r.taskId(), 2)).isPresent();
@@ -286,9 +287,9 @@ class TaskProcessorTest {
   @Test
   void aTaskFinishedBeforeItsAcknowledgementIsOnlyAcknowledged() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
-    processor().process(r, 1);
+    processor().process(r, 1, FairShare.BEHIND_UNKNOWN);
 
-    assertThat(processor().process(r, 2)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 2, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isEqualTo(1);
     assertThat(ended).containsExactly(r.taskId()); // told once, when it ended
   }
@@ -298,7 +299,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     tasks.delete(OWNER, r.taskId());
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
   }
@@ -311,7 +312,7 @@ class TaskProcessorTest {
       // Bob has one task queued and none running; this user runs one already.
       inQueue.put(UserKey.of(OWNER), 5L);
       inQueue.put(other, 1L);
-      assertThat(processor().process(r, 1)).isEqualTo(Disposition.YIELD);
+      assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.YIELD);
       assertThat(runs.get()).isZero();
       assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
       assertThat(record(r).attempt()).isZero();
@@ -319,7 +320,7 @@ class TaskProcessorTest {
       // Bob's task runs now: shares are equal, so the task runs, on its first attempt although
       // this is its third delivery.
       var bobs = fairShare.started("bob@example.com", UUID.randomUUID());
-      assertThat(processor().process(r, 3)).isEqualTo(Disposition.ACK);
+      assertThat(processor().process(r, 3, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
       assertThat(record(r).attempt()).isEqualTo(1);
       bobs.close();
     }
@@ -332,7 +333,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     try (var running = fairShare.started(OWNER, UUID.randomUUID())) {
       inQueue.put(UserKey.of(OWNER), 80L);
-      assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+      assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     }
   }
 
@@ -341,7 +342,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     claimedBy(r, 3);
 
-    assertThat(processor().process(r, 4)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 4, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason()).contains("TASK_MAX_ATTEMPTS");
@@ -352,7 +353,7 @@ class TaskProcessorTest {
   void aTaskThatWaitedPastItsTtlIsNotRunAndSaysWhy() throws Exception {
     TaskRequest r = submitted(LIMITS.ttl().plusSeconds(1));
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason()).contains("expired", "TASK_TTL");
@@ -366,7 +367,8 @@ class TaskProcessorTest {
           throw new IOException("disk full");
         };
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.HAND_BACK);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN))
+        .isEqualTo(Disposition.HAND_BACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
     assertThat(record(r).reason()).contains("worker error", "disk full");
   }
@@ -388,7 +390,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(0, null).build();
         };
 
-    assertThat(processor().process(r, 1)).isEqualTo(Disposition.LEAVE);
+    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.LEAVE);
     assertThat(record(r).status()).isEqualTo(TaskStatus.EXECUTING);
     assertThat(record(r).attempt()).isEqualTo(2);
     assertThat(results.size(OWNER, r.taskId(), 1)).isEmpty();

@@ -13,8 +13,16 @@ public interface FairShare {
   /** How long a task that let another user's go first waits before it is handed out again. */
   Duration YIELD_DELAY = Duration.ofMillis(500);
 
-  /** Whether the user's task should let another user's go first. */
-  boolean shouldYield(String owner);
+  /** {@code queuedBehind} when the queue did not say how many tasks were behind the task. */
+  long BEHIND_UNKNOWN = -1;
+
+  /**
+   * Whether the user's task should let another user's go first.
+   *
+   * @param queuedBehind how many tasks the queue held behind this one when it was handed out
+   *     (JetStream's pending count), or {@link #BEHIND_UNKNOWN}
+   */
+  boolean shouldYield(String owner, long queuedBehind);
 
   /** Counts one of the user's tasks as running until the handle is closed. */
   Running started(String owner, UUID taskId);
@@ -29,7 +37,7 @@ public interface FairShare {
   FairShare OFF =
       new FairShare() {
         @Override
-        public boolean shouldYield(String owner) {
+        public boolean shouldYield(String owner, long queuedBehind) {
           return false;
         }
 

@@ -24,7 +24,7 @@ public final class InMemoryFairShare implements FairShare {
   }
 
   @Override
-  public boolean shouldYield(String owner) {
+  public boolean shouldYield(String owner, long queuedBehind) {
     return FairSharePolicy.shouldYield(
         UserKey.of(owner), inQueue.get(), Map.copyOf(running), Map.copyOf(lastStarted));
   }

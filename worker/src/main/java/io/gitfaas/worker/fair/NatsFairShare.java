@@ -80,9 +80,15 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   }
 
   @Override
-  public boolean shouldYield(String owner) {
+  public boolean shouldYield(String owner, long queuedBehind) {
     String user = UserKey.of(owner);
     try {
+      if (queuedBehind == 0 && caughtUp && nobodyElseRuns(user)) {
+        // Nothing waits behind it and no other user runs a task: the queue need not be asked. A
+        // task another user handed back in the last YIELD_DELAY is not in that count; it comes
+        // back and runs next: at most one task's difference.
+        return false;
+      }
       Map<String, Long> inQueue = tasksInQueue();
       if (inQueue.keySet().stream().allMatch(user::equals)) {
         return false; // nobody else is waiting: nothing to share
@@ -111,6 +117,18 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
       LOG.warn("could not read the users' shares, running the task: {}", e.toString());
       return false;
     }
+  }
+
+  /** Whether the bucket, as the watch saw it, holds no running task of a user but this one. */
+  private boolean nobodyElseRuns(String user) {
+    String mine = RUN + user + ".";
+    Instant expired = Instant.now().minus(maxAge);
+    return seen.entrySet().stream()
+        .noneMatch(
+            e ->
+                e.getKey().startsWith(RUN)
+                    && !e.getKey().startsWith(mine)
+                    && !e.getValue().isBefore(expired));
   }
 
   /**

@@ -46,7 +46,7 @@ class NatsFairShareIntegrationTest {
       Duration lease = Duration.ofSeconds(1);
       // Nothing declared yet (the frontend makes the streams): the worker starts all the same.
       try (NatsFairShare early = new NatsFairShare(two, lease.dividedBy(3))) {
-        assertThat(early.shouldYield(ALICE)).isFalse();
+        assertThat(early.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN)).isFalse();
         new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
         queue(one, ALICE, BOB);
         try (NatsFairShare other = new NatsFairShare(one, lease.dividedBy(3))) {
@@ -55,7 +55,7 @@ class NatsFairShareIntegrationTest {
           await()
               .atMost(NatsFairShare.WATCH_RETRY.multipliedBy(3))
               .pollInterval(Duration.ofMillis(200))
-              .until(() -> early.shouldYield(ALICE));
+              .until(() -> early.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN));
         }
       }
     }
@@ -73,25 +73,34 @@ class NatsFairShareIntegrationTest {
       NatsFairShare first = new NatsFairShare(one, lease.dividedBy(3));
       try (NatsFairShare second = new NatsFairShare(two, lease.dividedBy(3))) {
         // Nobody runs anything: equals, neither served yet, so queue order stands.
-        await().atMost(Duration.ofSeconds(5)).until(() -> !second.shouldYield(ALICE));
-        assertThat(second.shouldYield(BOB)).isFalse();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !second.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN));
+        assertThat(second.shouldYield(BOB, FairShare.BEHIND_UNKNOWN)).isFalse();
 
         // The first worker runs one of alice's: the second lets bob's go before her next.
         FairShare.Running running = first.started(ALICE, UUID.randomUUID());
-        await().atMost(Duration.ofSeconds(5)).until(() -> second.shouldYield(ALICE));
-        assertThat(second.shouldYield(BOB)).isFalse();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> second.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN));
+        assertThat(second.shouldYield(BOB, FairShare.BEHIND_UNKNOWN)).isFalse();
 
         // Ended: she runs nothing again, but was served last; bob, never served, goes first.
         running.close();
         await()
             .atMost(Duration.ofSeconds(5))
             .pollInterval(Duration.ofMillis(50))
-            .until(() -> second.shouldYield(ALICE) && !second.shouldYield(BOB));
+            .until(
+                () ->
+                    second.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN)
+                        && !second.shouldYield(BOB, FairShare.BEHIND_UNKNOWN));
 
         // Bob is served now and runs one, on the first worker, which then dies: its keys are
         // refreshed no more. While they live, bob runs more than alice, and his next waits.
         first.started(BOB, UUID.randomUUID());
-        await().atMost(Duration.ofSeconds(5)).until(() -> second.shouldYield(BOB));
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> second.shouldYield(BOB, FairShare.BEHIND_UNKNOWN));
         first.close();
         one.close();
         // Three leases after the last refresh the bucket drops its keys without a word, and the
@@ -99,8 +108,59 @@ class NatsFairShareIntegrationTest {
         await()
             .atMost(Duration.ofSeconds(15))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> !second.shouldYield(BOB) && !second.shouldYield(ALICE));
+            .until(
+                () ->
+                    !second.shouldYield(BOB, FairShare.BEHIND_UNKNOWN)
+                        && !second.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN));
       }
     }
+  }
+
+  @Test
+  void aTaskWithNothingBehindItAndNoOtherUserRunningAsksTheQueueNothing() throws Exception {
+    try (NatsTestServer nats = new NatsTestServer();
+        Connection worker = NatsConnector.connect(nats.settings(), "worker");
+        Connection other = NatsConnector.connect(nats.settings(), "other");
+        Connection observer = NatsConnector.connect(nats.settings(), "observer")) {
+      Duration lease = Duration.ofSeconds(1);
+      new NatsResources(worker, Duration.ofMinutes(20), lease, 1).ensure();
+      queue(worker, ALICE);
+      // The worker's questions to the queue, seen on the wire, in the order it sent them.
+      var questions = new java.util.concurrent.LinkedBlockingQueue<String>();
+      var dispatcher = observer.createDispatcher(m -> questions.add(m.getSubject()));
+      dispatcher.subscribe("$JS.API.STREAM.INFO.>");
+      dispatcher.subscribe("marker");
+      observer.flush(Duration.ofSeconds(5));
+      try (NatsFairShare share = new NatsFairShare(worker, lease.dividedBy(3));
+          NatsFairShare otherWorker = new NatsFairShare(other, lease.dividedBy(3))) {
+        // Once its watch of the bucket has caught up, a task with nothing behind it runs unasked.
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !share.shouldYield(ALICE, 0) && asked(worker, questions) == 0);
+
+        // Something behind it: the queue is asked who waits.
+        assertThat(share.shouldYield(ALICE, 1)).isFalse();
+        assertThat(asked(worker, questions)).isEqualTo(1);
+
+        // Another user runs a task: the queue is asked again, though nothing is behind it.
+        otherWorker.started(BOB, UUID.randomUUID());
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !share.shouldYield(ALICE, 0) && asked(worker, questions) == 1);
+      }
+    }
+  }
+
+  /** How many stream-info requests the worker sent since the last call (up to a marker). */
+  private static int asked(Connection worker, java.util.concurrent.BlockingQueue<String> seen)
+      throws Exception {
+    worker.publish("marker", null);
+    int infos = 0;
+    for (String subject = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        subject != null && !subject.equals("marker");
+        subject = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS)) {
+      infos++;
+    }
+    return infos;
   }
 }

@@ -86,7 +86,9 @@ wait_port() { # name port
   echo "$1 did not start; see $run/logs/$1.log" >&2; tail -20 "$run/logs/$1.log" >&2; exit 1
 }
 
-start nats env GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
+# shellcheck disable=SC2046 # the file holds plain NAME=value lines, one word each
+start nats env $(grep -E '^[A-Z_]+=[^ ]+$' deploy/nats/local.env) \
+  GITFAAS_NATS_FRONTEND_PASSWORD="$GITFAAS_NATS_FRONTEND_PASSWORD" \
   GITFAAS_NATS_WORKER_PASSWORD="$GITFAAS_NATS_WORKER_PASSWORD" \
   GITFAAS_NATS_OBSERVER_PASSWORD="$GITFAAS_NATS_OBSERVER_PASSWORD" \
   GITFAAS_NATS_INJECTOR_PASSWORD="$GITFAAS_NATS_INJECTOR_PASSWORD" \

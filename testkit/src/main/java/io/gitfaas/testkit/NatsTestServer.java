@@ -65,11 +65,29 @@ public final class NatsTestServer implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       passwords.forEach((service, pw) -> pb.environment().put(passwordVariable(service), pw));
+      if (!passwords.isEmpty()) {
+        pb.environment().putAll(localEnv());
+      }
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     Processes.awaitPort(process, port, Duration.ofSeconds(20), "nats-server");
+  }
+
+  /** The environment `make run` gives nats-server: deploy/nats/local.env's NAME=value lines. */
+  private static Map<String, String> localEnv() {
+    Map<String, String> env = new HashMap<>();
+    try {
+      for (String line : Files.readAllLines(ProjectFiles.resolve("deploy/nats/local.env"))) {
+        if (line.matches("[A-Z_]+=[^ ]+")) {
+          env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return env;
   }
 
   public void kill() {

@@ -86,7 +86,7 @@ public final class RepositoryCloner {
     if (ref != null && COMMIT.matcher(ref).matches()) {
       return new Fetched(clone(url, ref, dir, timeout), false);
     }
-    return within(timeout, deadline -> fetchRef(url, ref, dir, deadline, kept));
+    return within(url, timeout, deadline -> fetchRef(url, ref, dir, deadline, kept));
   }
 
   private Fetched fetchRef(String url, String ref, Path dir, Instant deadline, KeptCopies kept)
@@ -155,17 +155,22 @@ public final class RepositoryCloner {
 
   /** Clones {@code ref} into {@code dir}; returns the commit that was checked out. */
   public String clone(String url, String ref, Path dir, Duration timeout) throws CloneException {
-    return within(timeout, deadline -> cloneNow(url, ref, dir, deadline));
+    return within(url, timeout, deadline -> cloneNow(url, ref, dir, deadline));
   }
 
   private interface Work<T> {
     T run(Instant deadline) throws Exception;
   }
 
-  /** Runs Git work within the URL policy, the size limit and {@code timeout}. */
-  private <T> T within(Duration timeout, Work<T> work) {
+  /**
+   * Runs Git work on {@code url} within the URL policy, the size limit and {@code timeout}. The URL
+   * is checked here too, not only where the task was accepted: JGit would read a {@code file:} or
+   * {@code ssh:} URL without any HTTP connection for the policy to see.
+   */
+  private <T> T within(String url, Duration timeout, Work<T> work) {
     Instant deadline = Instant.now().plus(timeout);
     try {
+      policy.check(url);
       return GuardedHttpConnectionFactory.within(
           policy, new CloneLimits(maxBytes, deadline), () -> work.run(deadline));
     } catch (Exception e) {

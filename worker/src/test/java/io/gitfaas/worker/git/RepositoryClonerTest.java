@@ -152,6 +152,34 @@ class RepositoryClonerTest {
         .hasMessage("ref 'nope' not found");
   }
 
+  @Test
+  void aUrlThePolicyRefusesIsNotReadEvenWithoutHttp() throws Exception {
+    // A repository on this machine's disk: JGit reads file: URLs without any HTTP connection.
+    Path local = dir.resolve("local.git");
+    String served = git.createRepo("local", GoRepos.hello());
+    new ProcessBuilder("git", "clone", "-q", "--bare", served, local.toString()).start().waitFor();
+    assertThat(local.resolve("HEAD")).exists();
+    for (String url : java.util.List.of(local.toUri().toString(), "ssh://127.0.0.1/r.git")) {
+      assertThatThrownBy(
+              () ->
+                  cloner(1 << 20)
+                      .fetch(url, null, dir.resolve("src"), Duration.ofSeconds(30), NONE_KEPT))
+          .isInstanceOf(CloneException.class)
+          .hasMessageContaining("url scheme must be https or http");
+      assertThatThrownBy(
+              () ->
+                  cloner(1 << 20)
+                      .clone(
+                          url,
+                          "0123456789abcdef0123456789abcdef01234567",
+                          dir.resolve("c"),
+                          Duration.ofSeconds(30)))
+          .isInstanceOf(CloneException.class)
+          .hasMessageContaining("url scheme must be https or http");
+    }
+    assertThat(dir.resolve("src")).doesNotExist();
+  }
+
   private static String gitOutput(Path dir, String... args) throws Exception {
     var command = new java.util.ArrayList<>(java.util.List.of("git", "-C", dir.toString()));
     command.addAll(java.util.List.of(args));

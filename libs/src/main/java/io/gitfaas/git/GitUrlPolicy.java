@@ -65,6 +65,18 @@ public final class GitUrlPolicy {
 
   /** Returns the parsed URL when it is allowed, or says why not. */
   public URI check(String url) throws RejectedUrlException {
+    URI uri = checkForm(url);
+    if (!allowPrivateHosts) {
+      checkAddresses(uri.getHost().toLowerCase(Locale.ROOT));
+    }
+    return uri;
+  }
+
+  /**
+   * Everything {@link #check} checks but the host's addresses: for a caller that connects only
+   * through {@link #addressesToConnect}, which looks them up and checks them at each connection.
+   */
+  public URI checkForm(String url) throws RejectedUrlException {
     if (url == null || url.isBlank()) {
       throw new RejectedUrlException("url is required");
     }
@@ -100,9 +112,6 @@ public final class GitUrlPolicy {
     host = host.toLowerCase(Locale.ROOT);
     if (!allowedHosts.isEmpty() && !allowedHosts.contains(host)) {
       throw new RejectedUrlException("host '" + host + "' is not in the allowed hosts");
-    }
-    if (!allowPrivateHosts) {
-      checkAddresses(host);
     }
     return uri;
   }

@@ -34,7 +34,9 @@ public final class GitHttpServer implements AutoCloseable {
   private final Path root;
   private final HttpServer server;
   private final Map<String, String> redirects = new ConcurrentHashMap<>();
-  private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+  // Appended at every request (a benchmark makes thousands): not a copy-on-write list.
+  private final List<String> requests =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   public GitHttpServer() {
     try {
@@ -206,12 +208,14 @@ public final class GitHttpServer implements AutoCloseable {
 
   /** The requests served so far, in order, each as its method and path ("GET /a.git/info/refs"). */
   public List<String> requests() {
-    return List.copyOf(requests);
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
   }
 
   /** The requests served so far for the repository {@code name.git}. */
   public List<String> requests(String name) {
-    return requests.stream().filter(r -> r.contains(" /" + name + ".git/")).toList();
+    return requests().stream().filter(r -> r.contains(" /" + name + ".git/")).toList();
   }
 
   private void handle(HttpExchange exchange) throws IOException {

@@ -4,6 +4,7 @@ import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.task.UserKey;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
@@ -49,6 +50,7 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
   private static final String KV_SUBJECT = "$KV." + NatsTopology.INFLIGHT_BUCKET + ".";
 
   private final JetStreamManagement jsm;
+  private final JetStream js;
   private final Connection connection;
   // Null until the bucket exists: a worker may start before the frontend made it.
   private volatile KeyValue inflight;
@@ -73,6 +75,7 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
    */
   public NatsFairShare(Connection connection, Duration refreshEvery) throws IOException {
     this.jsm = connection.jetStreamManagement();
+    this.js = connection.jetStream();
     this.connection = connection;
     following();
     long every = refreshEvery.toMillis();
@@ -228,16 +231,14 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
       return;
     }
     try {
-      connection
-          .jetStream()
-          .publishAsync(KV_SUBJECT + key, RUNNING)
+      js.publishAsync(KV_SUBJECT + key, RUNNING)
           .whenComplete(
               (ack, e) -> {
                 if (e != null) {
                   LOG.warn("could not count a running task ({}): {}", key, e.toString());
                 }
               });
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       LOG.warn("could not count a running task ({}): {}", key, e.toString());
     }
   }

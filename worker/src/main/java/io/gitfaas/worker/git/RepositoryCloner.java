@@ -165,12 +165,13 @@ public final class RepositoryCloner {
   /**
    * Runs Git work on {@code url} within the URL policy, the size limit and {@code timeout}. The URL
    * is checked here too, not only where the task was accepted: JGit would read a {@code file:} or
-   * {@code ssh:} URL without any HTTP connection for the policy to see.
+   * {@code ssh:} URL without any HTTP connection for the policy to see. Its host's addresses are
+   * checked at each connection, where they are looked up.
    */
   private <T> T within(String url, Duration timeout, Work<T> work) {
     Instant deadline = Instant.now().plus(timeout);
     try {
-      policy.check(url);
+      policy.checkForm(url);
       return GuardedHttpConnectionFactory.within(
           policy, new CloneLimits(maxBytes, deadline), () -> work.run(deadline));
     } catch (Exception e) {

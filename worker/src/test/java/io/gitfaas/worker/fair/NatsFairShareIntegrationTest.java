@@ -23,6 +23,19 @@ class NatsFairShareIntegrationTest {
   static final String ALICE = "alice@example.com";
   static final String BOB = "bob@example.com";
 
+  /** A lease of 1 s: a running task's key lives 3 s after its last refresh. */
+  static final Duration LEASE = Duration.ofSeconds(1);
+
+  /** A worker's share, refreshing its keys three times a lease. */
+  static NatsFairShare share(Connection connection) throws Exception {
+    return new NatsFairShare(connection, LEASE.dividedBy(3));
+  }
+
+  /** The streams and buckets, as the frontend declares them. */
+  static void declare(Connection connection) throws Exception {
+    new NatsResources(connection, Duration.ofMinutes(20), LEASE, 1).ensure();
+  }
+
   /** One task for each owner named, in that order. */
   static void queue(Connection connection, String... owners) {
     var queue = new NatsTaskQueue(connection);
@@ -43,13 +56,12 @@ class NatsFairShareIntegrationTest {
     try (NatsTestServer nats = new NatsTestServer();
         Connection one = NatsConnector.connect(nats.settings(), "one");
         Connection two = NatsConnector.connect(nats.settings(), "two")) {
-      Duration lease = Duration.ofSeconds(1);
       // Nothing declared yet (the frontend makes the streams): the worker starts all the same.
-      try (NatsFairShare early = new NatsFairShare(two, lease.dividedBy(3))) {
+      try (NatsFairShare early = share(two)) {
         assertThat(early.shouldYield(ALICE, FairShare.BEHIND_UNKNOWN)).isFalse();
-        new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
+        declare(one);
         queue(one, ALICE, BOB);
-        try (NatsFairShare other = new NatsFairShare(one, lease.dividedBy(3))) {
+        try (NatsFairShare other = share(one)) {
           other.started(ALICE, UUID.randomUUID());
           // Within a retry it watches the bucket, and lets bob's task go before alice's next.
           await()
@@ -66,12 +78,10 @@ class NatsFairShareIntegrationTest {
     try (NatsTestServer nats = new NatsTestServer();
         Connection one = NatsConnector.connect(nats.settings(), "one");
         Connection two = NatsConnector.connect(nats.settings(), "two")) {
-      // A lease of 1 s: a running task's key lives 3 s after its last refresh.
-      Duration lease = Duration.ofSeconds(1);
-      new NatsResources(one, Duration.ofMinutes(20), lease, 1).ensure();
+      declare(one);
       queue(one, ALICE, ALICE, ALICE, BOB);
-      NatsFairShare first = new NatsFairShare(one, lease.dividedBy(3));
-      try (NatsFairShare second = new NatsFairShare(two, lease.dividedBy(3))) {
+      NatsFairShare first = share(one);
+      try (NatsFairShare second = share(two)) {
         // Nobody runs anything: equals, neither served yet, so queue order stands.
         await()
             .atMost(Duration.ofSeconds(5))
@@ -122,8 +132,7 @@ class NatsFairShareIntegrationTest {
         Connection worker = NatsConnector.connect(nats.settings(), "worker");
         Connection other = NatsConnector.connect(nats.settings(), "other");
         Connection observer = NatsConnector.connect(nats.settings(), "observer")) {
-      Duration lease = Duration.ofSeconds(1);
-      new NatsResources(worker, Duration.ofMinutes(20), lease, 1).ensure();
+      declare(worker);
       queue(worker, ALICE);
       // The worker's questions to the queue, seen on the wire, in the order it sent them.
       var questions = new java.util.concurrent.LinkedBlockingQueue<String>();
@@ -131,8 +140,8 @@ class NatsFairShareIntegrationTest {
       dispatcher.subscribe("$JS.API.STREAM.INFO.>");
       dispatcher.subscribe("marker");
       observer.flush(Duration.ofSeconds(5));
-      try (NatsFairShare share = new NatsFairShare(worker, lease.dividedBy(3));
-          NatsFairShare otherWorker = new NatsFairShare(other, lease.dividedBy(3))) {
+      try (NatsFairShare share = share(worker);
+          NatsFairShare otherWorker = share(other)) {
         // Once its watch of the bucket has caught up, a task with nothing behind it runs unasked.
         await()
             .atMost(Duration.ofSeconds(5))

@@ -48,12 +48,6 @@ class HostileTasksIntegrationTest {
     return harness.runToEnd(USER, url, null, List.of(params));
   }
 
-  static boolean isEmpty(Path dir) throws Exception {
-    try (var entries = Files.list(dir)) {
-      return entries.findAny().isEmpty();
-    }
-  }
-
   static Map<String, byte[]> zip(TaskRecord r) throws Exception {
     return harness.zip(USER, r);
   }
@@ -214,8 +208,7 @@ class HostileTasksIntegrationTest {
 
     assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(r.reason()).contains("TASK_DISK_LIMIT");
-    // Removed right after the status is written.
-    await().atMost(Duration.ofSeconds(20)).until(() -> isEmpty(harness.workspaces()));
+    harness.awaitNoWorkspaceLeft();
   }
 
   @Test
@@ -230,8 +223,7 @@ class HostileTasksIntegrationTest {
 
     assertThat(r.status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(r.reason()).contains("TASK_DISK_LIMIT");
-    // Removed right after the status is written.
-    await().atMost(Duration.ofSeconds(20)).until(() -> isEmpty(harness.workspaces()));
+    harness.awaitNoWorkspaceLeft();
   }
 
   @Test

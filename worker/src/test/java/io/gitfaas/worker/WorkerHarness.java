@@ -1,5 +1,6 @@
 package io.gitfaas.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.gitfaas.config.Settings;
@@ -110,6 +111,24 @@ final class WorkerHarness implements AutoCloseable {
         .workDir()
         .resolve(Long.toString(ProcessHandle.current().pid()))
         .resolve("tasks");
+  }
+
+  /**
+   * Waits until no task's workspace is left. A task's terminal status is written before its
+   * workspace is removed (the client is not kept waiting for the removal), so a test that has just
+   * seen the status may still find the workspace for a moment.
+   */
+  void awaitNoWorkspaceLeft() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              if (Files.isDirectory(workspaces())) {
+                try (Stream<Path> left = Files.list(workspaces())) {
+                  assertThat(left).isEmpty();
+                }
+              }
+            });
   }
 
   static boolean processWithArgumentExists(String argument) throws IOException {

@@ -36,11 +36,7 @@ class WorkerIntegrationTest {
   static void stop() throws Exception {
     try {
       // Every task has ended: none may have left its workspace behind.
-      if (Files.isDirectory(harness.workspaces())) {
-        try (Stream<Path> left = Files.list(harness.workspaces())) {
-          assertThat(left).isEmpty();
-        }
-      }
+      harness.awaitNoWorkspaceLeft();
     } finally {
       harness.close(); // its nats-server and worker go, whatever the check found
     }

@@ -20,14 +20,18 @@ final class BuildCache {
     this.keepPerUser = keepPerUser;
   }
 
-  /** Copies the cached build into {@code bin} and its log; false when there is none. */
+  /**
+   * Puts the cached build into {@code bin} and copies its log; false when there is none. The
+   * build's files are hard-links to the kept ones: the run sees {@code bin} read-only, and nothing
+   * else writes it once a build is restored.
+   */
   boolean restore(String userKey, String runtime, String commit, Path bin, Path buildLog)
       throws IOException {
     Optional<Path> entry = entries(userKey).find(name(runtime, commit));
     if (entry.isEmpty()) {
       return false;
     }
-    KeptEntries.copyTree(entry.get().resolve("bin"), bin, false);
+    KeptEntries.linkTree(entry.get().resolve("bin"), bin);
     Files.copy(entry.get().resolve("build.log"), buildLog, StandardCopyOption.REPLACE_EXISTING);
     return true;
   }

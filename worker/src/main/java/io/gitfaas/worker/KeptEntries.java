@@ -1,6 +1,7 @@
 package io.gitfaas.worker;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -85,6 +86,42 @@ final class KeptEntries {
    * {@code links} is set; special files are left out.
    */
   static void copyTree(Path from, Path to, boolean links) throws IOException {
+    walk(from, to, links, KeptEntries::copyFile);
+  }
+
+  /**
+   * As {@link #copyTree} without links, but each regular file hard-linked instead of copied where
+   * both trees are on one file system: only for a tree that every later reader sees read-only (a
+   * link shares the file with the kept entry).
+   */
+  static void linkTree(Path from, Path to) throws IOException {
+    walk(
+        from,
+        to,
+        false,
+        (file, target) -> {
+          try {
+            Files.createLink(target, file);
+          } catch (FileSystemException acrossFileSystems) {
+            copyFile(file, target);
+          }
+        });
+  }
+
+  private interface FilePlacer {
+    void place(Path file, Path target) throws IOException;
+  }
+
+  private static void copyFile(Path file, Path target) throws IOException {
+    Files.copy(
+        file,
+        target,
+        StandardCopyOption.COPY_ATTRIBUTES,
+        StandardCopyOption.REPLACE_EXISTING,
+        LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static void walk(Path from, Path to, boolean links, FilePlacer files) throws IOException {
     Files.walkFileTree(
         from,
         new SimpleFileVisitor<>() {
@@ -100,12 +137,7 @@ final class KeptEntries {
               throws IOException {
             Path target = to.resolve(from.relativize(file).toString());
             if (attrs.isRegularFile()) {
-              Files.copy(
-                  file,
-                  target,
-                  StandardCopyOption.COPY_ATTRIBUTES,
-                  StandardCopyOption.REPLACE_EXISTING,
-                  LinkOption.NOFOLLOW_LINKS);
+              files.place(file, target);
             } else if (links && attrs.isSymbolicLink()) {
               Files.createSymbolicLink(target, Files.readSymbolicLink(file));
             }

@@ -436,6 +436,44 @@ class WorkerIntegrationTest {
   }
 
   @Test
+  void aRunCannotChangeTheBuildKeptForItsCommit() throws Exception {
+    // The program tries to change its own build (the file a restored build shares with the kept
+    // one), then says what it was let do.
+    String url =
+        git.createRepo(
+            "tamper",
+            GoRepos.program(
+                "\tapp := \"/work/bin/app\"\n"
+                    + "\ttry := func(what string, err error) {\n"
+                    + "\t\tif err == nil { fmt.Println(what, \"done\") } else {"
+                    + " fmt.Println(what, \"refused\") }\n\t}\n"
+                    + "\ttry(\"chmod\", os.Chmod(app, 0o777))\n"
+                    + "\ttry(\"touch\", os.Chtimes(app, time.Unix(0, 0), time.Unix(0, 0)))\n"
+                    + "\ttry(\"remove\", os.Remove(app))\n"
+                    + "\ttry(\"rename\", os.Rename(app, \"/work/bin/moved\"))\n"
+                    + "\ttry(\"create\", os.WriteFile(\"/work/bin/new\", []byte(\"x\"), 0o755))\n"
+                    + "\tf, err := os.OpenFile(app, os.O_WRONLY, 0)\n"
+                    + "\tif err == nil { f.Close() }\n"
+                    + "\ttry(\"open for writing\", err)",
+                "fmt",
+                "os",
+                "time"));
+    String refused =
+        "chmod refused\ntouch refused\nremove refused\nrename refused\ncreate refused\n"
+            + "open for writing refused\n";
+    TaskRecord built = runToEnd(url, List.of());
+    TaskRecord restored = runToEnd(url, List.of());
+    TaskRecord again = runToEnd(url, List.of());
+
+    assertThat(text(zip(built), "stdout.txt")).isEqualTo(refused);
+    assertThat(text(zip(restored), "result.json")).contains("\"build: reused\"");
+    assertThat(text(zip(restored), "stdout.txt")).isEqualTo(refused);
+    assertThat(text(zip(again), "result.json")).contains("\"build: reused\"");
+    assertThat(text(zip(again), "stdout.txt")).isEqualTo(refused);
+    assertThat(again.exitCode()).isZero();
+  }
+
+  @Test
   void aRepeatedCommitReusesItsCloneUntilTheBranchMoves() throws Exception {
     String url =
         git.createRepo(

@@ -1,9 +1,11 @@
 package io.gitfaas.store;
 
 import io.gitfaas.task.TaskRequest;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -12,6 +14,7 @@ import java.util.UUID;
  */
 public final class InMemoryTaskQueue implements TaskQueue {
   private final Map<UUID, TaskRequest> waiting = new LinkedHashMap<>();
+  private final Map<UUID, Long> revisions = new HashMap<>();
   private final int capacity;
 
   public InMemoryTaskQueue() {
@@ -24,11 +27,18 @@ public final class InMemoryTaskQueue implements TaskQueue {
   }
 
   @Override
-  public synchronized void publish(TaskRequest request) {
+  public synchronized void publish(TaskRequest request, long recordRevision) {
     if (!waiting.containsKey(request.taskId()) && waiting.size() >= capacity) {
       throw StoreFullException.queue(null);
     }
     waiting.putIfAbsent(request.taskId(), request);
+    revisions.putIfAbsent(request.taskId(), recordRevision);
+  }
+
+  /** The record revision the task was enqueued with. */
+  public synchronized OptionalLong revisionOf(UUID taskId) {
+    Long revision = revisions.get(taskId);
+    return revision == null ? OptionalLong.empty() : OptionalLong.of(revision);
   }
 
   /** What waits, oldest first. */

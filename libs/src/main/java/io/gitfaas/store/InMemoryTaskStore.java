@@ -19,6 +19,7 @@ public final class InMemoryTaskStore implements TaskStore {
   private final Map<String, Map<UUID, Versioned<TaskRecord>>> byOwner = new HashMap<>();
   private final Map<String, List<TaskListener>> watchers = new HashMap<>();
   private long revision;
+  private long reads;
 
   @Override
   public synchronized Versioned<TaskRecord> create(String owner, TaskRecord record) {
@@ -31,7 +32,13 @@ public final class InMemoryTaskStore implements TaskStore {
 
   @Override
   public synchronized Optional<Versioned<TaskRecord>> get(String owner, UUID taskId) {
+    reads++;
     return Optional.ofNullable(tasks(owner).get(taskId));
+  }
+
+  /** How many records have been read ({@link #get}), for a test of what a path reads. */
+  public synchronized long reads() {
+    return reads;
   }
 
   @Override

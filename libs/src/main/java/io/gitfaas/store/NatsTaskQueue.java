@@ -7,6 +7,7 @@ import io.gitfaas.task.UserKey;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
+import io.nats.client.impl.Headers;
 import java.io.IOException;
 
 /** The work queue on JetStream: task requests published to the TASKS stream, a subject a user. */
@@ -17,14 +18,19 @@ public final class NatsTaskQueue implements TaskQueue {
     this.connection = connection;
   }
 
+  /** The header that carries the revision of the task's record. */
+  public static final String RECORD_REVISION = "Gitfaas-Record-Revision";
+
   /** Publishes with the task id as message id, so a retried publish enqueues the task once. */
   @Override
-  public void publish(TaskRequest request) {
+  public void publish(TaskRequest request, long recordRevision) {
+    Headers headers = new Headers().put(RECORD_REVISION, Long.toString(recordRevision));
     try {
       connection
           .jetStream()
           .publish(
               NatsTopology.taskSubject(UserKey.of(request.owner())),
+              headers,
               Json.write(request),
               PublishOptions.builder()
                   .messageId(request.taskId().toString())

@@ -1,5 +1,7 @@
 package io.gitfaas.submit;
 
+import io.gitfaas.concurrent.DaemonThreads;
+import io.gitfaas.concurrent.Futures;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.Admission.Found;
 import io.gitfaas.store.StoreException;
@@ -8,6 +10,9 @@ import io.gitfaas.store.TaskStore;
 import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskSubmission {
   private static final Logger LOG = LoggerFactory.getLogger(TaskSubmission.class);
+
+  /** Reads of a user's quota figure, made while the task is admitted. */
+  private static final ExecutorService QUOTA_READS =
+      Executors.newCachedThreadPool(DaemonThreads.named("quota-read"));
 
   private final Admission admission;
   private final TaskStore tasks;
@@ -53,13 +62,29 @@ public final class TaskSubmission {
   }
 
   public TaskRecord submit(TaskRequest request) throws LimitReachedException {
-    requireQuota(request.owner());
-    return submitWithinQuota(request);
+    if (resultQuota == Long.MAX_VALUE) {
+      return submitWithinQuota(request);
+    }
+    // The quota's figure is read while the task is admitted: neither waits for the other.
+    String owner = request.owner();
+    CompletableFuture<Long> used =
+        CompletableFuture.supplyAsync(() -> tasks.resultBytes(owner), QUOTA_READS);
+    admit(request);
+    try {
+      requireQuota(Futures.valueOf(used));
+    } catch (LimitReachedException | RuntimeException e) {
+      admission.release(owner, request.taskId());
+      throw e;
+    }
+    return recordAndEnqueue(request);
   }
 
   /** Refuses a user whose kept results hold their quota already. */
   public void requireQuota(String owner) throws LimitReachedException {
-    long used = resultBytes(owner);
+    requireQuota(resultBytes(owner));
+  }
+
+  private void requireQuota(long used) throws LimitReachedException {
     if (used >= resultQuota) {
       throw new LimitReachedException(
           "your kept results hold "
@@ -75,6 +100,12 @@ public final class TaskSubmission {
    * batch checks it once for all its tasks).
    */
   public TaskRecord submitWithinQuota(TaskRequest request) throws LimitReachedException {
+    admit(request);
+    return recordAndEnqueue(request);
+  }
+
+  /** Adds the task to the user's active ones, unless the user has the most allowed already. */
+  private void admit(TaskRequest request) throws LimitReachedException {
     UUID id = request.taskId();
     String owner = request.owner();
     boolean admitted =
@@ -91,15 +122,22 @@ public final class TaskSubmission {
     if (!admitted) {
       throw new LimitReachedException(maxActivePerUser);
     }
+  }
+
+  /** Records the admitted task as PENDING and enqueues it; undoes both if either fails. */
+  private TaskRecord recordAndEnqueue(TaskRequest request) {
+    UUID id = request.taskId();
+    String owner = request.owner();
     TaskRecord record = TaskRecord.pending(request);
+    long revision;
     try {
-      tasks.create(owner, record);
+      revision = tasks.create(owner, record).revision();
     } catch (StoreException e) {
       admission.release(owner, id);
       throw e;
     }
     try {
-      queue.publish(request);
+      queue.publish(request, revision);
     } catch (StoreException e) {
       LOG.error("task {} could not be enqueued; undoing it", id, e);
       try {

@@ -31,7 +31,8 @@ class NatsTaskQueueTest {
                   "https://x/y",
                   null,
                   parameters,
-                  Instant.now()));
+                  Instant.now()),
+              1);
           queued++;
         } catch (StoreFullException e) {
           refused = e;
@@ -42,7 +43,7 @@ class NatsTaskQueueTest {
       assertThat(queued).isBetween(1, 4);
       var state = connection.jetStreamManagement().getStreamInfo(NatsTopology.TASK_STREAM);
       assertThat(state.getStreamState().getMsgCount()).isEqualTo(queued);
-      assertThatThrownBy(() -> queue.publish(request(parameters)))
+      assertThatThrownBy(() -> queue.publish(request(parameters), 1))
           .isInstanceOf(StoreFullException.class);
     }
   }

@@ -4,6 +4,7 @@ import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.json.Json;
 import io.gitfaas.nats.NatsTopology;
 import io.gitfaas.nats.PullLoop;
+import io.gitfaas.store.NatsTaskQueue;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.worker.TaskProcessor.Disposition;
 import io.gitfaas.worker.fair.FairShare;
@@ -41,12 +42,31 @@ public final class TaskConsumer {
   /** What is done with each message; {@link TaskProcessor} in a worker. */
   @FunctionalInterface
   public interface Handler {
-    /**
-     * @param delivered how often the queue has handed the task out, this time included
-     * @param queuedBehind how many tasks the queue held behind it (JetStream's pending count)
-     */
-    Disposition process(TaskRequest request, long delivered, long queuedBehind)
-        throws InterruptedException;
+    Disposition process(TaskRequest request, Delivery delivery) throws InterruptedException;
+  }
+
+  /**
+   * One hand-out of a task's message.
+   *
+   * @param count how often the queue has handed the task out, this time included
+   * @param queuedBehind how many tasks the queue held behind it (JetStream's pending count)
+   * @param recordRevision the revision of the PENDING record the task was enqueued with, or {@link
+   *     #REVISION_UNKNOWN}
+   */
+  public record Delivery(long count, long queuedBehind, long recordRevision) {
+    /** No revision came with the message: the record is read before the claim. */
+    public static final long REVISION_UNKNOWN = 0;
+
+    /** The revision in the message's header, or {@link #REVISION_UNKNOWN}. */
+    static long revisionOf(Message msg) {
+      String value =
+          msg.hasHeaders() ? msg.getHeaders().getFirst(NatsTaskQueue.RECORD_REVISION) : null;
+      try {
+        return value == null ? REVISION_UNKNOWN : Math.max(REVISION_UNKNOWN, Long.parseLong(value));
+      } catch (NumberFormatException e) {
+        return REVISION_UNKNOWN;
+      }
+    }
   }
 
   /**
@@ -123,7 +143,11 @@ public final class TaskConsumer {
     try {
       disposition =
           processor.process(
-              request, msg.metaData().deliveredCount(), msg.metaData().pendingCount());
+              request,
+              new Delivery(
+                  msg.metaData().deliveredCount(),
+                  msg.metaData().pendingCount(),
+                  Delivery.revisionOf(msg)));
     } catch (InterruptedException e) {
       msg.nak();
       throw e;

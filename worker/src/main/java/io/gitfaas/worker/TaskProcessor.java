@@ -1,6 +1,8 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.callback.CallbackQueue;
+import io.gitfaas.concurrent.DaemonThreads;
+import io.gitfaas.concurrent.Futures;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.ResultStore;
@@ -29,6 +31,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -40,6 +45,10 @@ import org.slf4j.MDC;
  */
 public final class TaskProcessor implements TaskConsumer.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskProcessor.class);
+
+  /** Reads of the user's quota figure, made beside the zip's writing. */
+  private static final ExecutorService QUOTA_READS =
+      Executors.newCachedThreadPool(DaemonThreads.named("quota-read"));
 
   private final TaskStore tasks;
   private final ResultStore results;
@@ -107,12 +116,9 @@ public final class TaskProcessor implements TaskConsumer.Handler {
     YIELD
   }
 
-  /**
-   * Takes the task through its life on its {@code delivered}-th delivery; the consumer settles the
-   * message as the answer says.
-   */
+  /** Takes the task through its life; the consumer settles the message as the answer says. */
   @Override
-  public Disposition process(TaskRequest request, long delivered, long queuedBehind)
+  public Disposition process(TaskRequest request, TaskConsumer.Delivery delivery)
       throws InterruptedException {
     // Every line about the task names it, its user and the request that created it.
     MDC.put("taskId", request.taskId().toString());
@@ -121,20 +127,46 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       MDC.put("requestId", request.requestId());
     }
     try {
-      return processInContext(request, delivered, queuedBehind);
+      return processInContext(request, delivery);
     } finally {
       MDC.clear();
     }
   }
 
-  private Disposition processInContext(TaskRequest request, long delivered, long queuedBehind)
+  private Disposition processInContext(TaskRequest request, TaskConsumer.Delivery delivery)
       throws InterruptedException {
     // Sharing first: with many users waiting most deliveries yield, and a yield needs no record.
-    if (fairShare.shouldYield(request.owner(), queuedBehind)) {
+    if (fairShare.shouldYield(request.owner(), delivery.queuedBehind())) {
       LOG.debug("task {} lets another user's tasks go first", request.taskId());
       Metrics.counter("gitfaas.tasks.yielded").increment();
       return Disposition.YIELD;
     }
+    // Listening for a cancellation before the claim: one sent once the record says EXECUTING
+    // finds the task here.
+    Cancellation cancellation = cancels.register(request.taskId());
+    try {
+      Duration waited = Duration.between(request.createdAt(), clock.instant());
+      if (delivery.recordRevision() != TaskConsumer.Delivery.REVISION_UNKNOWN
+          && waited.compareTo(limits.ttl()) <= 0) {
+        // The record as it was enqueued is known: claimed on that revision without reading it.
+        // If anything changed it since (a cancellation, an earlier claim) the claim fails and the
+        // record is read.
+        Versioned<TaskRecord> enqueued =
+            new Versioned<>(TaskRecord.pending(request), delivery.recordRevision());
+        try {
+          return run(request, claim(request, enqueued), cancellation);
+        } catch (StaleRevisionException changed) {
+          LOG.debug("task {} changed since it was enqueued; reading it", request.taskId());
+        }
+      }
+      return readClaimAndRun(request, cancellation);
+    } finally {
+      cancels.unregister(request.taskId(), cancellation);
+    }
+  }
+
+  private Disposition readClaimAndRun(TaskRequest request, Cancellation cancellation)
+      throws InterruptedException {
     Optional<Versioned<TaskRecord>> found = tasks.get(request.owner(), request.taskId());
     if (found.isEmpty()) {
       LOG.warn(
@@ -150,19 +182,6 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       admission.release(request.owner(), request.taskId());
       return Disposition.ACK;
     }
-    // Listening for a cancellation before the claim: one sent once the record says EXECUTING
-    // finds the task here.
-    Cancellation cancellation = cancels.register(request.taskId());
-    try {
-      return claimAndRun(request, delivered, current, cancellation);
-    } finally {
-      cancels.unregister(request.taskId(), cancellation);
-    }
-  }
-
-  private Disposition claimAndRun(
-      TaskRequest request, long delivered, Versioned<TaskRecord> current, Cancellation cancellation)
-      throws InterruptedException {
     try {
       Duration waited = Duration.between(request.createdAt(), clock.instant());
       if (current.value().status() == TaskStatus.PENDING && waited.compareTo(limits.ttl()) > 0) {
@@ -170,8 +189,6 @@ public final class TaskProcessor implements TaskConsumer.Handler {
             Outcome.failed(TaskStatus.UNEXPECTED_ERRORS, reasons.expired(waited), Limit.TTL);
         return finish(request, current, expired, null);
       }
-      // Attempts are counted at each claim (a task that let others go first was delivered more
-      // often than it was tried).
       int attempt = current.value().attempt() + 1;
       if (attempt > limits.maxAttempts()) {
         Outcome gaveUp =
@@ -188,14 +205,22 @@ public final class TaskProcessor implements TaskConsumer.Handler {
                     .value()
                     .requeued("its worker was lost; retrying (attempt " + attempt + ")"));
       }
-      current =
-          tasks.update(
-              request.owner(), current, current.value().executing(clock.instant(), attempt));
+      current = claim(request, current);
     } catch (StaleRevisionException e) {
       LOG.info("task {} was claimed elsewhere: {}", request.taskId(), e.getMessage());
       return Disposition.LEAVE;
     }
     return run(request, current, cancellation);
+  }
+
+  /** Marks a PENDING task EXECUTING by this worker, as its next attempt (compare-and-set). */
+  private Versioned<TaskRecord> claim(TaskRequest request, Versioned<TaskRecord> pending)
+      throws StaleRevisionException {
+    // Attempts are counted at each claim (a task that let others go first was delivered more
+    // often than it was tried).
+    int attempt = pending.value().attempt() + 1;
+    return tasks.update(
+        request.owner(), pending, pending.value().executing(clock.instant(), attempt));
   }
 
   private Disposition run(
@@ -231,6 +256,9 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       TaskRequest request, Versioned<TaskRecord> current, Outcome outcome, Workspace given)
       throws InterruptedException {
     long start = System.nanoTime();
+    // The figure of the user's quota is read while the zip is written: neither waits for the other.
+    CompletableFuture<Long> used =
+        CompletableFuture.supplyAsync(() -> tasks.resultBytes(request.owner()), QUOTA_READS);
     long zipped;
     TaskStatus status = outcome.status();
     String reason = outcome.reason();
@@ -249,12 +277,12 @@ public final class TaskProcessor implements TaskConsumer.Handler {
           truncated -> ResultJson.of(request, outcome, limits, truncated));
       zipped = System.nanoTime();
       long zip = Files.size(target.zip());
-      long used = tasks.resultBytes(request.owner());
+      long usedBytes = Futures.valueOf(used);
       try {
         // The result that takes the user past the quota is kept; once past it, none is.
-        if (used >= limits.userResultQuota()) {
+        if (usedBytes >= limits.userResultQuota()) {
           status = TaskStatus.FINISHED_ERRORS;
-          reason = reasons.overResultQuota(used, zip);
+          reason = reasons.overResultQuota(usedBytes, zip);
           heads = target.outputHeads();
         } else {
           results.put(request.owner(), request.taskId(), current.value().attempt(), target.zip());

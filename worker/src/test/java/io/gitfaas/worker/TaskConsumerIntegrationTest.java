@@ -29,10 +29,12 @@ class TaskConsumerIntegrationTest {
         NatsResources.of(connection, settings).ensure();
         var fatal = new ConcurrentLinkedQueue<Error>();
         var calls = new AtomicInteger();
+        var revisions = new ConcurrentLinkedQueue<Long>();
         TaskConsumer consumer =
             new TaskConsumer(
                 connection,
-                (task, delivered, queuedBehind) -> {
+                (task, delivery) -> {
+                  revisions.add(delivery.recordRevision());
                   if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("one bad message");
                   }
@@ -51,13 +53,16 @@ class TaskConsumerIntegrationTest {
                   "https://x/y.git",
                   null,
                   List.of(),
-                  Instant.now()));
+                  Instant.now()),
+              7 + i);
         }
 
         // The first failure is survived; the Error is passed on, and the loop takes no more.
         await().atMost(Duration.ofSeconds(20)).until(() -> !fatal.isEmpty());
         assertThat(calls.get()).isEqualTo(2);
         assertThat(fatal.peek()).isInstanceOf(OutOfMemoryError.class);
+        // Each message carried the revision of the record it was enqueued with.
+        assertThat(revisions).containsExactly(7L, 8L);
         consumer.stop(Duration.ofSeconds(1));
       }
     }

@@ -13,6 +13,7 @@ import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import io.gitfaas.task.TaskStatus;
 import io.gitfaas.task.UserKey;
+import io.gitfaas.worker.TaskConsumer.Delivery;
 import io.gitfaas.worker.TaskProcessor.Disposition;
 import io.gitfaas.worker.fair.FairShare;
 import io.gitfaas.worker.fair.InMemoryFairShare;
@@ -90,14 +91,28 @@ class TaskProcessorTest {
   final InMemoryFairShare fairShare =
       new InMemoryFairShare(() -> Map.copyOf(inQueue), Clock.fixed(NOW, ZoneOffset.UTC));
 
+  /** The revision each submitted task's record was created at, as its message carries it. */
+  final Map<UUID, Long> enqueuedAt = new java.util.HashMap<>();
+
   /** A submitted task, created {@code ago} before now. */
   TaskRequest submitted(Duration ago) {
     TaskRequest request =
         new TaskRequest(
             UUID.randomUUID(), OWNER, "https://x/y.git", null, List.of(), NOW.minus(ago));
-    tasks.create(OWNER, TaskRecord.pending(request));
+    enqueuedAt.put(request.taskId(), tasks.create(OWNER, TaskRecord.pending(request)).revision());
     admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
     return request;
+  }
+
+  /**
+   * The task's {@code count}-th delivery, with the revision its message was enqueued with (none for
+   * a task the test recorded itself).
+   */
+  Delivery delivery(TaskRequest r, long count) {
+    return new Delivery(
+        count,
+        FairShare.BEHIND_UNKNOWN,
+        enqueuedAt.getOrDefault(r.taskId(), Delivery.REVISION_UNKNOWN));
   }
 
   TaskRecord record(TaskRequest r) {
@@ -114,7 +129,7 @@ class TaskProcessorTest {
   void aNewTaskRunsAndIsAcknowledgedAfterItsStatus() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isEqualTo(1);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(1);
@@ -122,6 +137,33 @@ class TaskProcessorTest {
     assertThat(record(r).resultBytes()).isEqualTo(results.size(OWNER, r.taskId(), 1).getAsLong());
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
     assertThat(ended).containsExactly(r.taskId());
+  }
+
+  @Test
+  void aTaskIsClaimedOnTheRevisionItsMessageCarriesWithoutReadingItsRecordFirst() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    long before = tasks.reads();
+    var readBeforeTheRun = new java.util.concurrent.atomic.AtomicLong(-1);
+    pipeline =
+        (task, ws, cancellation) -> {
+          readBeforeTheRun.set(tasks.reads() - before);
+          return new Outcome.Builder().exit(0, null).build();
+        };
+
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
+    assertThat(readBeforeTheRun).hasValue(0);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(record(r).attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskWhoseMessageCarriesNoRevisionIsReadThenClaimed() throws Exception {
+    TaskRequest r = submitted(Duration.ofSeconds(1));
+    enqueuedAt.remove(r.taskId()); // a message from a frontend that did not send it
+
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
+    assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
+    assertThat(record(r).attempt()).isEqualTo(1);
   }
 
   @Test
@@ -139,7 +181,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("the answer is 42\n", "x".repeat(10_000));
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).contains("was not kept").contains("USER_RESULT_QUOTA");
     assertThat(record(r).resultBytes()).isNull();
@@ -157,7 +199,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("in the zip\n", "");
 
-    processor().process(r, 1, FairShare.BEHIND_UNKNOWN);
+    processor().process(r, delivery(r, 1));
     assertThat(record(r).outputHeads()).isNull();
   }
 
@@ -187,8 +229,8 @@ class TaskProcessorTest {
     tasks.create(OWNER, TaskRecord.pending(request));
     admission.admit(OWNER, request.taskId(), 80, id -> Admission.Found.ACTIVE, NOW);
 
-    processor().process(plain, 1, FairShare.BEHIND_UNKNOWN);
-    processor().process(request, 1, FairShare.BEHIND_UNKNOWN);
+    processor().process(plain, delivery(plain, 1));
+    processor().process(request, delivery(request, 1));
     assertThat(callbacks.queued()).hasSize(1);
     var callback = callbacks.queued().get(0);
     assertThat(callback.url()).isEqualTo("https://hook/x");
@@ -211,7 +253,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(0, null).build();
         };
 
-    processor().process(request, 1, FairShare.BEHIND_UNKNOWN);
+    processor().process(request, delivery(request, 1));
     assertThat(seen)
         .containsEntry("taskId", request.taskId().toString())
         .containsEntry("user", io.gitfaas.task.UserKey.of(OWNER))
@@ -225,7 +267,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     cancels.heard(r.taskId()); // the signal came while the message was on its way
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
@@ -245,7 +287,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(137, 9).build();
         };
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED_ERRORS);
     assertThat(record(r).reason()).isEqualTo("cancelled by its owner");
     assertThat(record(r).exitCode()).isEqualTo(137);
@@ -262,7 +304,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     printing("", "disk full?\n");
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason())
         .contains("could not be kept")
@@ -278,7 +320,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     claimedBy(r, 1);
 
-    assertThat(processor().process(r, 2, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 2))).isEqualTo(Disposition.ACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.FINISHED);
     assertThat(record(r).attempt()).isEqualTo(2);
     assertThat(results.size(OWNER, r.taskId(), 2)).isPresent();
@@ -287,9 +329,9 @@ class TaskProcessorTest {
   @Test
   void aTaskFinishedBeforeItsAcknowledgementIsOnlyAcknowledged() throws Exception {
     TaskRequest r = submitted(Duration.ofSeconds(1));
-    processor().process(r, 1, FairShare.BEHIND_UNKNOWN);
+    processor().process(r, delivery(r, 1));
 
-    assertThat(processor().process(r, 2, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 2))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isEqualTo(1);
     assertThat(ended).containsExactly(r.taskId()); // told once, when it ended
   }
@@ -299,7 +341,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     tasks.delete(OWNER, r.taskId());
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(admission.active(OWNER)).doesNotContain(r.taskId());
   }
@@ -312,7 +354,7 @@ class TaskProcessorTest {
       // Bob has one task queued and none running; this user runs one already.
       inQueue.put(UserKey.of(OWNER), 5L);
       inQueue.put(other, 1L);
-      assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.YIELD);
+      assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.YIELD);
       assertThat(runs.get()).isZero();
       assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
       assertThat(record(r).attempt()).isZero();
@@ -320,7 +362,7 @@ class TaskProcessorTest {
       // Bob's task runs now: shares are equal, so the task runs, on its first attempt although
       // this is its third delivery.
       var bobs = fairShare.started("bob@example.com", UUID.randomUUID());
-      assertThat(processor().process(r, 3, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+      assertThat(processor().process(r, delivery(r, 3))).isEqualTo(Disposition.ACK);
       assertThat(record(r).attempt()).isEqualTo(1);
       bobs.close();
     }
@@ -333,7 +375,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     try (var running = fairShare.started(OWNER, UUID.randomUUID())) {
       inQueue.put(UserKey.of(OWNER), 80L);
-      assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+      assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     }
   }
 
@@ -342,7 +384,7 @@ class TaskProcessorTest {
     TaskRequest r = submitted(Duration.ofSeconds(1));
     claimedBy(r, 3);
 
-    assertThat(processor().process(r, 4, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 4))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason()).contains("TASK_MAX_ATTEMPTS");
@@ -353,7 +395,7 @@ class TaskProcessorTest {
   void aTaskThatWaitedPastItsTtlIsNotRunAndSaysWhy() throws Exception {
     TaskRequest r = submitted(LIMITS.ttl().plusSeconds(1));
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.ACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.ACK);
     assertThat(runs.get()).isZero();
     assertThat(record(r).status()).isEqualTo(TaskStatus.UNEXPECTED_ERRORS);
     assertThat(record(r).reason()).contains("expired", "TASK_TTL");
@@ -367,8 +409,7 @@ class TaskProcessorTest {
           throw new IOException("disk full");
         };
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN))
-        .isEqualTo(Disposition.HAND_BACK);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.HAND_BACK);
     assertThat(record(r).status()).isEqualTo(TaskStatus.PENDING);
     assertThat(record(r).reason()).contains("worker error", "disk full");
   }
@@ -390,7 +431,7 @@ class TaskProcessorTest {
           return new Outcome.Builder().exit(0, null).build();
         };
 
-    assertThat(processor().process(r, 1, FairShare.BEHIND_UNKNOWN)).isEqualTo(Disposition.LEAVE);
+    assertThat(processor().process(r, delivery(r, 1))).isEqualTo(Disposition.LEAVE);
     assertThat(record(r).status()).isEqualTo(TaskStatus.EXECUTING);
     assertThat(record(r).attempt()).isEqualTo(2);
     assertThat(results.size(OWNER, r.taskId(), 1)).isEmpty();

@@ -47,7 +47,8 @@ class NatsFairShareIntegrationTest {
               "https://example.com/r.git",
               null,
               List.of(),
-              Instant.now()));
+              Instant.now()),
+          1);
     }
   }
 

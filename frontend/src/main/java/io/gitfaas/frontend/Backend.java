@@ -45,7 +45,7 @@ public record Backend(
     return new Backend(
         new NatsTaskStore(resources),
         new NatsResultStore(resources),
-        new Admission(resources),
+        Admission.watched(resources),
         new NatsTaskQueue(connection),
         new NatsSystemStatusStore(resources),
         new NatsInjectionRequests(connection, resources),

@@ -60,6 +60,14 @@ public final class Admission {
     Versioned<byte[]> read(String key);
 
     /**
+     * The entry as last seen, which may be behind the bucket: good only for a compare-and-set's
+     * first try, which fails if it is behind. By default, {@link #read}.
+     */
+    default Versioned<byte[]> readRecent(String key) {
+      return read(key);
+    }
+
+    /**
      * Writes the entry if it is still at {@code revision} (0: if there is none).
      *
      * @return the entry's new revision
@@ -74,6 +82,20 @@ public final class Admission {
   /** The sets in JetStream's admission bucket. */
   public Admission(NatsResources resources) {
     this(new KvEntries(resources));
+  }
+
+  /**
+   * The sets in JetStream's admission bucket, each admission's first try made on the set as a watch
+   * of the bucket last reported it: one round trip (the compare-and-set) instead of two when
+   * nothing changed the set since. For a frontend, which admits; the watch lasts as long as the
+   * connection.
+   */
+  public static Admission watched(NatsResources resources) {
+    try {
+      return new Admission(WatchedEntries.start(new KvEntries(resources), resources));
+    } catch (IOException | JetStreamApiException e) {
+      throw new StoreException("could not watch the admission bucket", e);
+    }
   }
 
   public Admission(Entries entries) {
@@ -96,10 +118,17 @@ public final class Admission {
     String key = UserKey.of(owner);
     synchronized (userLocks.computeIfAbsent(key, k -> new Object())) {
       boolean pruned = false;
+      // The first try may use the set as last seen: only a successful compare-and-set proves it
+      // current, so anything decided without writing (a wait, a refusal) is read again first.
+      boolean recent = true;
       while (true) {
-        Versioned<Map<UUID, Instant>> current = read(key);
+        Versioned<Map<UUID, Instant>> current = recent ? readRecent(key) : read(key);
         Map<UUID, Instant> ids = new LinkedHashMap<>(current.value());
         Instant mark = ids.remove(SWEEPING);
+        if (recent && (mark != null || ids.size() >= limit)) {
+          recent = false;
+          continue;
+        }
         if (mark != null && mark.plus(SWEEP_MARK).isAfter(now)) {
           // The user's bucket is being removed; it takes milliseconds.
           pause();
@@ -123,7 +152,9 @@ public final class Admission {
           write(key, current.revision(), ids);
           return true;
         } catch (StaleRevisionException e) {
-          pruned = false; // another frontend changed the set: start over with fresh figures
+          // Another frontend or a worker changed the set: start over with fresh figures.
+          pruned = false;
+          recent = false;
         }
       }
     }
@@ -192,7 +223,14 @@ public final class Admission {
   }
 
   private Versioned<Map<UUID, Instant>> read(String key) {
-    Versioned<byte[]> entry = entries.read(key);
+    return parse(entries.read(key));
+  }
+
+  private Versioned<Map<UUID, Instant>> readRecent(String key) {
+    return parse(entries.readRecent(key));
+  }
+
+  private static Versioned<Map<UUID, Instant>> parse(Versioned<byte[]> entry) {
     if (entry.value() == null) {
       return new Versioned<>(Map.of(), entry.revision());
     }

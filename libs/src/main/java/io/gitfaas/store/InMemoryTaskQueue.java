@@ -1,7 +1,6 @@
 package io.gitfaas.store;
 
 import io.gitfaas.task.TaskRequest;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +12,9 @@ import java.util.UUID;
  * JetStream queue it holds at most so much, and refuses what would pass that.
  */
 public final class InMemoryTaskQueue implements TaskQueue {
-  private final Map<UUID, TaskRequest> waiting = new LinkedHashMap<>();
-  private final Map<UUID, Long> revisions = new HashMap<>();
+  private record Queued(TaskRequest request, long recordRevision) {}
+
+  private final Map<UUID, Queued> waiting = new LinkedHashMap<>();
   private final int capacity;
 
   public InMemoryTaskQueue() {
@@ -31,18 +31,17 @@ public final class InMemoryTaskQueue implements TaskQueue {
     if (!waiting.containsKey(request.taskId()) && waiting.size() >= capacity) {
       throw StoreFullException.queue(null);
     }
-    waiting.putIfAbsent(request.taskId(), request);
-    revisions.putIfAbsent(request.taskId(), recordRevision);
+    waiting.putIfAbsent(request.taskId(), new Queued(request, recordRevision));
   }
 
   /** The record revision the task was enqueued with. */
   public synchronized OptionalLong revisionOf(UUID taskId) {
-    Long revision = revisions.get(taskId);
-    return revision == null ? OptionalLong.empty() : OptionalLong.of(revision);
+    Queued queued = waiting.get(taskId);
+    return queued == null ? OptionalLong.empty() : OptionalLong.of(queued.recordRevision());
   }
 
   /** What waits, oldest first. */
   public synchronized List<TaskRequest> waiting() {
-    return List.copyOf(waiting.values());
+    return waiting.values().stream().map(Queued::request).toList();
   }
 }

@@ -1,6 +1,5 @@
 package io.gitfaas.submit;
 
-import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.concurrent.Futures;
 import io.gitfaas.store.Admission;
 import io.gitfaas.store.Admission.Found;
@@ -11,8 +10,6 @@ import io.gitfaas.task.TaskRecord;
 import io.gitfaas.task.TaskRequest;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskSubmission {
   private static final Logger LOG = LoggerFactory.getLogger(TaskSubmission.class);
-
-  /** Reads of a user's quota figure, made while the task is admitted. */
-  private static final ExecutorService QUOTA_READS =
-      Executors.newCachedThreadPool(DaemonThreads.named("quota-read"));
 
   private final Admission admission;
   private final TaskStore tasks;
@@ -67,8 +60,7 @@ public final class TaskSubmission {
     }
     // The quota's figure is read while the task is admitted: neither waits for the other.
     String owner = request.owner();
-    CompletableFuture<Long> used =
-        CompletableFuture.supplyAsync(() -> tasks.resultBytes(owner), QUOTA_READS);
+    CompletableFuture<Long> used = Futures.beside(() -> tasks.resultBytes(owner));
     admit(request);
     try {
       requireQuota(Futures.valueOf(used));

@@ -1,7 +1,6 @@
 package io.gitfaas.worker;
 
 import io.gitfaas.callback.CallbackQueue;
-import io.gitfaas.concurrent.DaemonThreads;
 import io.gitfaas.concurrent.Futures;
 import io.gitfaas.config.Settings.TaskLimits;
 import io.gitfaas.store.Admission;
@@ -32,8 +31,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -45,10 +42,6 @@ import org.slf4j.MDC;
  */
 public final class TaskProcessor implements TaskConsumer.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskProcessor.class);
-
-  /** Reads of the user's quota figure, made beside the zip's writing. */
-  private static final ExecutorService QUOTA_READS =
-      Executors.newCachedThreadPool(DaemonThreads.named("quota-read"));
 
   private final TaskStore tasks;
   private final ResultStore results;
@@ -257,8 +250,7 @@ public final class TaskProcessor implements TaskConsumer.Handler {
       throws InterruptedException {
     long start = System.nanoTime();
     // The figure of the user's quota is read while the zip is written: neither waits for the other.
-    CompletableFuture<Long> used =
-        CompletableFuture.supplyAsync(() -> tasks.resultBytes(request.owner()), QUOTA_READS);
+    CompletableFuture<Long> used = Futures.beside(() -> tasks.resultBytes(request.owner()));
     long zipped;
     TaskStatus status = outcome.status();
     String reason = outcome.reason();

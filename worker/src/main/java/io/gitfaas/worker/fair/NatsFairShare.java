@@ -154,8 +154,8 @@ public final class NatsFairShare implements FairShare, AutoCloseable {
     try {
       KeyValue bucket = connection.keyValue(NatsTopology.INFLIGHT_BUCKET);
       maxAge = bucket.getStatus().getTtl();
-      watch = bucket.watchAll(new Follower());
       inflight = bucket;
+      watch = bucket.watchAll(new Follower()); // last: a set watch says the fields above are set
       return true;
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       LOG.warn(

@@ -171,21 +171,27 @@ public final class SandboxCommand {
    * sandbox starting meanwhile sees the old file or the new one, never half of one.
    */
   private static void replace(Path target, byte[] content) throws java.io.IOException {
+    replace(target, mine -> Files.write(mine, content));
+  }
+
+  /** What writes a file's new content, into the path it is given. */
+  private interface Writer {
+    void write(Path to) throws java.io.IOException;
+  }
+
+  /** As {@link #replace(Path, byte[])}, the new content written by {@code writer}. */
+  private static void replace(Path target, Writer writer) throws java.io.IOException {
     Path mine = Files.createTempFile(target.getParent(), ".new-", "");
     try {
-      Files.write(mine, content);
-      moveOver(mine, target);
+      writer.write(mine);
+      Files.move(
+          mine,
+          target,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(mine);
     }
-  }
-
-  private static void moveOver(Path from, Path to) throws java.io.IOException {
-    Files.move(
-        from,
-        to,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void writeSeccompFilter(Path identityDir) throws java.io.IOException {
@@ -196,13 +202,7 @@ public final class SandboxCommand {
       }
       replace(generator, in.readAllBytes());
     }
-    Path compiled = Files.createTempFile(identityDir, ".new-", "");
-    try {
-      compileSeccompFilter(generator, compiled);
-      moveOver(compiled, identityDir.resolve(SECCOMP_FILTER));
-    } finally {
-      Files.deleteIfExists(compiled);
-    }
+    replace(identityDir.resolve(SECCOMP_FILTER), filter -> compileSeccompFilter(generator, filter));
   }
 
   private static void compileSeccompFilter(Path generator, Path filter) throws java.io.IOException {
